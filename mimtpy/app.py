@@ -1,0 +1,124 @@
+"""The App: a template -> typed step configs -> the enabled steps, in order.
+
+``MimtpyApp(template).run(start=..., end=..., dostep=...)``; the command line is
+``mimtpyApp.py`` (:mod:`mimtpy.cli.app`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mimtpy.basic import plot, velcumu
+from mimtpy.config import STEP_SECTIONS, SectionConfig
+from mimtpy.context import RunContext
+from mimtpy.errors import InputError, TemplateError
+from mimtpy.template import Template, read_template
+from mimtpy.tools import synthetic
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the App: its template section, module group and library function."""
+
+    name: str
+    module: str
+    run: Callable[[SectionConfig, RunContext], list[Path]]
+
+
+#: all steps, in the order they run (a test keeps this in step with config.STEP_SECTIONS)
+STEPS: list[Step] = [
+    Step("synthetic", "tools", synthetic.run),
+    Step("velcumu", "basic", velcumu.run),
+    Step("plot", "basic", plot.run),
+]
+STEP_NAMES = [s.name for s in STEPS]
+assert STEP_NAMES == [s.SECTION for s in STEP_SECTIONS]
+
+
+def select_steps(template: Template, dostep: str | None = None, start: str | None = None,
+                 end: str | None = None) -> list[Step]:
+    """The enabled steps within --start/--end (or only --dostep); TemplateError for unknown names."""
+    for name in (dostep, start, end):
+        if name is not None and name not in STEP_NAMES:
+            raise TemplateError(f"unknown step '{name}'. Available steps: {', '.join(STEP_NAMES)}")
+    if dostep:
+        if not template.enabled[dostep]:
+            raise TemplateError(f"{template.where(dostep)}: step '{dostep}' is not enabled; set mimtpy.{dostep} = yes")
+        return [s for s in STEPS if s.name == dostep]
+    first = STEP_NAMES.index(start) if start else 0
+    last = STEP_NAMES.index(end) if end else len(STEPS) - 1
+    if first > last:
+        raise TemplateError(f"--start {start} comes after --end {end}. Steps run in order: {', '.join(STEP_NAMES)}")
+    return [s for s in STEPS[first:last + 1] if template.enabled[s.name]]
+
+
+def plan(template: Template, steps: list[Step]) -> list[tuple[Step, list[str]]]:
+    """Check the inputs of every selected step; raise TemplateError listing all that are missing.
+
+    Returns, per step, lines describing its inputs and outputs (for --dry-run).
+    """
+    base = template.project_dir
+    problems: list[str] = []
+    planned: list[Path] = []
+    lines: list[tuple[Step, list[str]]] = []
+    for step in steps:
+        cfg = template.configs[step.name]
+        info: list[str] = []
+        if step.name == "synthetic":
+            try:
+                folders = synthetic.planned_outputs(cfg, base)
+            except InputError as err:
+                problems.append(f"{template.where('synthetic', 'tracks')}: {err}")
+                folders = []
+            planned += folders
+            info += [f"writes {f}/S1_*.he5 + truth.h5" for f in folders]
+        elif step.name == "velcumu":
+            found, missing = velcumu.planned_inputs(cfg, base, planned)
+            problems += [f"{template.where('velcumu', 'dataset')}: {m}" for m in missing]
+            info += [f"reads {p}" for p in found]
+            for kind in cfg.type:
+                info.append(f"writes {kind}_<D1>_<D2>.h5{' + .tif' if cfg.geotiff else ''} "
+                            f"under {cfg.outdir or '<project>/mintpy/' + kind + '/'}")
+        elif step.name == "plot":
+            for entry in cfg.dataset or ():
+                path = Path(entry) if Path(entry).is_absolute() else base / entry
+                if not path.exists():
+                    problems.append(f"{template.where('plot', 'dataset')}: mimtpy.plot.DataSet: {path} not found")
+            info.append(f"draws {', '.join(cfg.dataset) if cfg.dataset else 'the products of the steps before'}"
+                        f" as {cfg.format}")
+        lines.append((step, info))
+    if problems:
+        raise TemplateError(problems)
+    return lines
+
+
+class MimtpyApp:
+    """Run a template: ``MimtpyApp('project.template').run()``."""
+
+    def __init__(self, template_path: str | Path, force: bool = False):
+        self.template = read_template(template_path)
+        compute = self.template.configs["compute"]
+        self.ctx = RunContext(self.template.project_dir, compute=compute, force=force)
+
+    def run(self, dostep: str | None = None, start: str | None = None, end: str | None = None,
+            dry_run: bool = False) -> list[Path]:
+        """Run the selected steps; with ``dry_run`` only check and log the plan."""
+        steps = select_steps(self.template, dostep, start, end)
+        steps_plan = plan(self.template, steps)
+        if not steps:
+            logger.warning("no step enabled in %s (enable one with mimtpy.<step> = yes; steps: %s)",
+                           self.template.path, ", ".join(STEP_NAMES))
+        for step, info in steps_plan:
+            logger.info("step %s (%s)%s", step.name, step.module, "".join(f"\n    {i}" for i in info))
+        if dry_run:
+            return []
+        for step in steps:
+            logger.info("---- running step %s ----", step.name)
+            outputs = step.run(self.template.configs[step.name], self.ctx)
+            self.ctx.produced += outputs
+        return list(self.ctx.produced)

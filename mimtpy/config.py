@@ -1,0 +1,258 @@
+"""Typed configuration of every template section: the single source of keys, defaults,
+allowed values and help text.
+
+Each section is a frozen dataclass whose fields are declared with :func:`option`; the
+template text of the default, the kind of value and its bounds live in the field's
+metadata. ``defaults/mimtpyApp.cfg`` is rendered from these classes
+(:func:`render_default_template`) and a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mimtpy.core.dates import parse_date
+from mimtpy.errors import InputError
+
+TRUE = {"yes", "y", "true", "t", "on", "1"}
+FALSE = {"no", "n", "false", "f", "off", "0"}
+NONE = {"auto", "none", ""}
+
+
+def option(key: str, default: str, help: str, kind: str, choices: tuple[str, ...] = (),
+           lo: float | None = None, hi: float | None = None, count: int | None = None) -> Any:
+    """Declare a template key: ``default`` is the template text, ``kind`` how it is parsed.
+
+    kinds: bool, choice, int, float, date, snwe, latlon, floats (``count`` numbers),
+    str, path, paths (comma separated), words (comma separated, lower-cased), bool_or_path.
+    ``auto``/``none`` parse to None for every kind but bool and choice.
+    """
+    return field(default=None, metadata=dict(key=key, text=default, help=help, kind=kind,
+                                             choices=choices, lo=lo, hi=hi, count=count))
+
+
+def _floats(text: str, count: int | None, what: str) -> tuple[float, ...]:
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"'{text}' is not a list of numbers{f' ({what})' if what else ''}") from None
+    if count is not None and len(values) != count:
+        raise InputError(f"'{text}' has {len(values)} number(s), expected {count}{f' ({what})' if what else ''}")
+    return values
+
+
+def expand_path(text: str, base: Path) -> Path:
+    """Expand ``~`` and ``$VARS`` (InputError for an unset variable); relative to ``base``."""
+    missing = [m for m in re.findall(r"\$\{?(\w+)\}?", text) if m not in os.environ]
+    if missing:
+        raise InputError(f"environment variable(s) {', '.join('$' + m for m in missing)} not set in '{text}'")
+    path = Path(os.path.expanduser(os.path.expandvars(text)))
+    return path if path.is_absolute() else (base / path)
+
+
+def parse_value(meta: dict, text: str, base: Path) -> Any:
+    """Parse one template value according to the option metadata ``meta``."""
+    raw = text.strip()
+    low = raw.lower()
+    kind = meta["kind"]
+    if kind == "bool":
+        if low in TRUE:
+            return True
+        if low in FALSE:
+            return False
+        raise InputError(f"'{raw}' is not yes/no")
+    if kind == "choice":
+        for choice in meta["choices"]:
+            if low == choice.lower():
+                return choice
+        raise InputError(f"'{raw}' is not one of: {', '.join(meta['choices'])}")
+    if low in NONE:
+        return None
+    if kind == "bool_or_path":
+        if low in TRUE:
+            return True
+        if low in FALSE:
+            return False
+        return expand_path(raw, base)
+    if kind in ("int", "float"):
+        try:
+            value = int(raw) if kind == "int" else float(raw)
+        except ValueError:
+            raise InputError(f"'{raw}' is not {'an integer' if kind == 'int' else 'a number'}") from None
+        lo, hi = meta["lo"], meta["hi"]
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise InputError(f"{value} is outside the allowed range [{lo}, {hi}]")
+        return value
+    if kind == "date":
+        parse_date(raw, "date")
+        return raw
+    if kind == "snwe":
+        s, n, w, e = _floats(raw, 4, "S N W E in degrees")
+        if not (-90 <= s < n <= 90 and w < e):
+            raise InputError(f"'{raw}' is not a valid S N W E box (need -90 <= S < N <= 90 and W < E)")
+        return (s, n, w, e)
+    if kind == "latlon":
+        lat, lon = _floats(raw, 2, "lat, lon in degrees")
+        if not -90 <= lat <= 90:
+            raise InputError(f"latitude {lat} is outside [-90, 90]")
+        return (lat, lon)
+    if kind == "floats":
+        return _floats(raw, meta["count"], meta["help"].split(":")[0])
+    if kind == "path":
+        return expand_path(raw, base)
+    if kind == "paths":
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    if kind == "str":
+        return raw
+    if kind == "words":
+        words = tuple(p.strip().lower() for p in raw.split(",") if p.strip())
+        bad = [w for w in words if meta["choices"] and w not in meta["choices"]]
+        if bad:
+            raise InputError(f"'{', '.join(bad)}' not allowed; choose from: {', '.join(meta['choices'])}")
+        return words
+    raise AssertionError(f"unknown option kind {kind}")
+
+
+@dataclass(frozen=True)
+class SectionConfig:
+    """Base of all section configs; ``SECTION`` is the template section name."""
+
+    SECTION: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    IS_STEP: ClassVar[bool] = True
+
+    @classmethod
+    def options(cls) -> list[tuple[str, dict]]:
+        """(field name, metadata) of every template key, in declaration order."""
+        return [(f.name, dict(f.metadata)) for f in dataclasses.fields(cls) if f.metadata]
+
+    @classmethod
+    def keys(cls) -> dict[str, str]:
+        """Lower-case template key -> field name."""
+        return {meta["key"].lower(): name for name, meta in cls.options()}
+
+
+@dataclass(frozen=True)
+class ComputeConfig(SectionConfig):
+    SECTION: ClassVar[str] = "compute"
+    HELP: ClassVar[str] = "Resources used by every step"
+    IS_STEP: ClassVar[bool] = False
+    max_memory: float = option("maxMemory", "4", "memory budget of one block of work, in GB", "float",
+                               lo=0.01, hi=1024)
+
+
+@dataclass(frozen=True)
+class SyntheticConfig(SectionConfig):
+    SECTION: ClassVar[str] = "synthetic"
+    HELP: ClassVar[str] = ("Synthetic Sentinel-1 HDF-EOS5 products with a known truth "
+                           "(tools; script synthetic_S1.py)")
+    outdir: Path = option("outdir", "synthetic", "folder of the synthetic projects (<outdir>/<name>SenAT<track>/mintpy/)", "path")
+    project_name: str = option("projectName", "Synth", "prefix of the project folder names", "str")
+    tracks: tuple = option("tracks", "asc, desc",
+                           "tracks to make: asc or desc, each optionally :SHIFT, the across-track shift of the swath "
+                           "centre in swath widths (asc:0.7 = an adjacent ascending track overlapping by 30%)", "words")
+    snwe: tuple = option("SNWE", "34.0 34.6 -118.4 -117.8", "scene box S N W E in degrees", "snwe")
+    pixel_size: float = option("pixelSize", "0.002", "grid step in degrees", "float", lo=1e-5, hi=1)
+    swath_width: float = option("swathWidth", "auto",
+                                "across-track swath width in km; auto = the scene box width (incidence spans ~30-46 deg across it)",
+                                "float", lo=1, hi=1000)
+    start_date: str = option("startDate", "20170103", "first acquisition, YYYYMMDD", "date")
+    end_date: str = option("endDate", "20191225", "last acquisition, YYYYMMDD", "date")
+    interval: int = option("interval", "12", "days between acquisitions", "int", lo=1, hi=366)
+    drop_fraction: float = option("dropFraction", "0.1", "fraction of acquisitions dropped at random (gaps)", "float", lo=0, hi=0.9)
+    mogi: tuple = option("mogi", "auto",
+                         "Mogi source: lat lon depth_km volume_rate_m3_per_yr; auto = scene centre, 4 km, -3e6 m3/yr; none = off",
+                         "floats", count=4)
+    mogi_step: tuple = option("mogiStep", "none", "step in time of the Mogi source: YYYYMMDD volume_m3 (e.g. 20180601 -1e6)",
+                              "floats", count=2)
+    fault: tuple = option("fault", "none",
+                          "interseismic strike-slip fault (screw dislocation): lat lon strike_deg slip_rate_m_per_yr locking_depth_km",
+                          "floats", count=5)
+    seasonal: float = option("seasonal", "0", "amplitude of an annual vertical signal in m (Gaussian pattern around the scene centre)",
+                             "float", lo=0, hi=1)
+    orbit_ramp: str = option("orbitRamp", "none", "random orbital ramp in every epoch", "choice",
+                             choices=("none", "linear", "quadratic"))
+    ramp_amplitude: float = option("rampAmplitude", "0.01", "std of the orbital ramp across the scene in m", "float", lo=0, hi=10)
+    ramp: tuple = option("ramp", "none",
+                         "MimtPy --ramp a b c: a*(lon-lon0) + b*(lat-lat0) + c added to the LOS velocity, m/yr per degree",
+                         "floats", count=3)
+    subswath_ramps: bool = option("subswathRamps", "no", "a different offset and ramp in each of the 3 IW subswaths", "bool")
+    atmosphere: float = option("atmosphere", "0.005", "std of the turbulent delay of every epoch in m", "float", lo=0, hi=1)
+    noise: float = option("noise", "0.002", "std of white noise of every epoch in m", "float", lo=0, hi=1)
+    holes: float = option("holes", "0.02", "fraction of pixels in no-data patches", "float", lo=0, hi=0.5)
+    reference_point: tuple = option("referencePoint", "auto",
+                                    "lat, lon of the reference point; auto = a valid pixel nearest the SW quarter of the scene",
+                                    "latlon")
+    wrap: bool = option("wrap", "no", "also write the wrapped phase of the last epoch as GeoTIFF", "bool")
+    seed: int = option("seed", "0", "random seed", "int", lo=0)
+
+
+@dataclass(frozen=True)
+class VelcumuConfig(SectionConfig):
+    SECTION: ClassVar[str] = "velcumu"
+    HELP: ClassVar[str] = ("Velocity or cumulative displacement over a period (basic; script HDFEOS_to_geotiff.py)")
+    dataset: tuple = option("DataSet", "none",
+                            "projects: HDF-EOS5/timeseries.h5 files, their folders, or MimtPy project names under $SCRATCHDIR/<name>/mintpy/",
+                            "paths")
+    type: tuple = option("type", "velocity", "what to compute, one or both (comma separated)", "words",
+                         choices=("velocity", "displacement"))
+    snwe: tuple = option("SNWE", "auto", "subset S N W E in degrees; auto = whole scene", "snwe")
+    start_date: str = option("startDate", "auto", "YYYYMMDD, snapped to the nearest acquisition; auto = first", "date")
+    end_date: str = option("endDate", "auto", "YYYYMMDD, snapped to the nearest acquisition; auto = last", "date")
+    mask: Any = option("mask", "no", "yes = the product's own mask, no, or a mask file (non-zero = valid)", "bool_or_path")
+    reference_point: tuple = option("referencePoint", "auto", "lat, lon to re-reference to; auto = the product's REF_LAT/REF_LON", "latlon")
+    min_epochs: int = option("minEpochs", "3", "fewest valid epochs for a pixel to get a velocity (std needs 3)", "int", lo=2)
+    geotiff: bool = option("geotiff", "yes", "also write a GeoTIFF of every output", "bool")
+    outdir: Path = option("outdir", "auto", "output folder; auto = <project>/mintpy/velocity|displacement/", "path")
+
+
+@dataclass(frozen=True)
+class PlotConfig(SectionConfig):
+    SECTION: ClassVar[str] = "plot"
+    HELP: ClassVar[str] = "Maps of products (basic; script plot_geotiff.py)"
+    dataset: tuple = option("DataSet", "auto", "files to plot; auto = the outputs of the steps run before in this template", "paths")
+    vlim: tuple = option("vlim", "auto", "colour limits min max in display units; auto = symmetric 98th percentile", "floats", count=2)
+    colormap: str = option("colormap", "RdBu_r", "matplotlib colormap name", "str")
+    format: str = option("format", "png", "figure format", "choice", choices=("png", "pdf"))
+    dpi: int = option("dpi", "150", "figure resolution", "int", lo=50, hi=1200)
+    outdir: Path = option("outdir", "auto", "folder of the figures; auto = beside each product", "path")
+    overview: bool = option("overview", "yes", "also draw all plotted products on one overview figure in the project folder", "bool")
+
+
+#: every section in step order; non-step sections (compute) configure the others
+SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, PlotConfig]
+STEP_SECTIONS = [s for s in SECTIONS if s.IS_STEP]
+SECTION_BY_NAME = {s.SECTION: s for s in SECTIONS}
+
+
+def nearest(word: str, candidates: list[str]) -> str | None:
+    """The candidate closest to ``word`` (case-insensitive), if any is close."""
+    low = {c.lower(): c for c in candidates}
+    match = difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)
+    return low[match[0]] if match else None
+
+
+def render_default_template() -> str:
+    """The documented default template: every key with its default and help (defaults/mimtpyApp.cfg)."""
+    lines = [
+        "## mimtpy default template: every key, its default and what it means.",
+        "## Generated from mimtpy/config.py (make defaults); do not edit by hand.",
+        "## Keys are case-insensitive; 'auto' = the default behaviour; # starts a comment;",
+        "## relative paths are relative to the folder of the template.",
+    ]
+    for section in SECTIONS:
+        lines += ["", f"########## {section.SECTION}: {section.HELP}"]
+        if section.IS_STEP:
+            lines.append(f"{'mimtpy.' + section.SECTION:<40} = no  # run this step: yes/no")
+        for _name, meta in section.options():
+            key = f"mimtpy.{section.SECTION}.{meta['key']}"
+            allowed = f" [{' | '.join(meta['choices'])}]" if meta["choices"] else ""
+            lines.append(f"{key:<40} = {meta['text']}  # {meta['help']}{allowed}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,65 @@
+"""Product I/O behind one entry point, :func:`open_product`.
+
+Readers are registered in :data:`READERS` in the order they are tried; each one has a
+cheap ``accepts(path)`` test on the name and file signature. Steps never use h5py or
+rasterio directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+
+from mimtpy.errors import ProductError
+from mimtpy.io.geotiff import read_geotiff, write_geotiff
+from mimtpy.io.hdf5 import HDFEOS_ROOT, read_hdfeos5, read_mintpy_h5, read_settings, write_h5, write_hdfeos5
+from mimtpy.io.product import DatasetInfo, Product
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    description: str
+    accepts: Callable[[Path], bool]
+    open: Callable[[Path], Product]
+
+
+def _is_hdfeos5(path: Path) -> bool:
+    if path.suffix.lower() == ".he5":
+        return True
+    if path.suffix.lower() != ".h5" or not h5py.is_hdf5(path):
+        return False
+    with h5py.File(path, "r") as f:
+        return HDFEOS_ROOT in f
+
+
+READERS: list[Reader] = [
+    Reader("hdfeos5", "MintPy HDF-EOS5 time series (S1*.he5)", _is_hdfeos5, read_hdfeos5),
+    Reader("mintpy", "MintPy HDF5 (timeseries, velocity, geometry, coherence, mask .h5)",
+           lambda p: p.suffix.lower() == ".h5", read_mintpy_h5),
+    Reader("geotiff", "single-band GeoTIFF", lambda p: p.suffix.lower() in (".tif", ".tiff"), read_geotiff),
+]
+
+
+def open_product(path: str | Path) -> Product:
+    """Open any supported product lazily; ProductError names the file and the problem."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ProductError(f"{path}: file not found")
+    if path.is_dir():
+        raise ProductError(f"{path}: is a directory, expected a product file")
+    for reader in READERS:
+        try:
+            accepted = reader.accepts(path)
+        except OSError:
+            accepted = False
+        if accepted:
+            return reader.open(path)
+    kinds = "; ".join(f"{r.description}" for r in READERS)
+    raise ProductError(f"{path}: unknown product type (supported: {kinds})")
+
+
+__all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "write_geotiff", "write_h5", "write_hdfeos5"]

@@ -1,0 +1,225 @@
+"""Readers and writer for MintPy HDF5 (``*.h5``) and HDF-EOS5 (``*.he5``) products.
+
+MintPy ``.h5``: datasets at the root (``timeseries`` + ``date`` + ``bperp``,
+``velocity`` + ``velocityStd``, geometry datasets, ...), metadata as root attributes.
+HDF-EOS5 (MintPy ``save_hdfeos5``): ``HDFEOS/GRIDS/timeseries/{observation,quality,geometry}/…``;
+the time-series dataset ``observation/displacement`` is exposed as ``timeseries``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from mimtpy.core.grid import Grid
+from mimtpy.errors import ProductError
+from mimtpy.io.atomic import atomic_output
+from mimtpy.io.product import DatasetInfo, Product
+
+logger = logging.getLogger(__name__)
+
+HDFEOS_ROOT = "HDFEOS/GRIDS/timeseries"
+#: exposed name -> path inside an HDF-EOS5 file
+HDFEOS_DATASETS = {
+    "timeseries": "observation/displacement",
+    "temporalCoherence": "quality/temporalCoherence",
+    "avgSpatialCoherence": "quality/avgSpatialCoherence",
+    "mask": "quality/mask",
+    "height": "geometry/height",
+    "incidenceAngle": "geometry/incidenceAngle",
+    "azimuthAngle": "geometry/azimuthAngle",
+    "slantRangeDistance": "geometry/slantRangeDistance",
+    "shadowMask": "geometry/shadowMask",
+    "waterMask": "geometry/waterMask",
+    "latitude": "geometry/latitude",
+    "longitude": "geometry/longitude",
+}
+GEOMETRY_NAMES = ("height", "incidenceAngle", "azimuthAngle", "slantRangeDistance",
+                  "shadowMask", "waterMask", "latitude", "longitude")
+
+#: attribute where mimtpy stores the settings that produced an output (for skip logic)
+SETTINGS_ATTR = "mimtpy_settings"
+
+
+def _decode(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray) and value.size == 1:
+        return _decode(value.item())
+    return str(value)
+
+
+def _open_h5(path: Path) -> h5py.File:
+    if not path.exists():
+        raise ProductError(f"{path}: file not found")
+    if not h5py.is_hdf5(path):
+        raise ProductError(f"{path}: not an HDF5 file (truncated or corrupt?)")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        raise ProductError(f"{path}: cannot open HDF5 file (truncated or corrupt?): {err}") from None
+
+
+def _dates(ds) -> list[str]:
+    return [_decode(d) for d in ds[()]]
+
+
+def _check_shape(path: Path, name: str, shape: tuple[int, ...], grid: Grid) -> None:
+    if tuple(shape[-2:]) != grid.shape:
+        raise ProductError(
+            f"{path}: dataset '{name}' has shape {shape} but LENGTH x WIDTH is {grid.shape}"
+        )
+
+
+def read_hdfeos5(path: str | Path) -> Product:
+    """Open a MintPy HDF-EOS5 file lazily (metadata only)."""
+    path = Path(path)
+    with _open_h5(path) as f:
+        if HDFEOS_ROOT not in f:
+            raise ProductError(f"{path}: no group '{HDFEOS_ROOT}'; not a MintPy HDF-EOS5 file")
+        attrs = {k: _decode(v) for k, v in f.attrs.items()}
+        grid = Grid.from_attrs(attrs, str(path))
+        root = f[HDFEOS_ROOT]
+        datasets: dict[str, DatasetInfo] = {}
+        for name, inner in HDFEOS_DATASETS.items():
+            if inner in root:
+                ds = root[inner]
+                _check_shape(path, inner, ds.shape, grid)
+                datasets[name] = DatasetInfo(name, tuple(ds.shape), ds.dtype, _decode(ds.attrs.get("Units", "")))
+        dates: list[str] = []
+        if "timeseries" in datasets:
+            if "observation/date" not in root:
+                raise ProductError(f"{path}: '{HDFEOS_ROOT}/observation/date' is missing")
+            dates = _dates(root["observation/date"])
+            if len(dates) != datasets["timeseries"].shape[0]:
+                raise ProductError(f"{path}: {len(dates)} dates but the displacement has "
+                                   f"{datasets['timeseries'].shape[0]} epochs")
+    attrs.setdefault("FILE_TYPE", "HDFEOS")
+
+    def read(name, epochs, rows, cols):
+        with h5py.File(path, "r") as f:
+            ds = f[f"{HDFEOS_ROOT}/{HDFEOS_DATASETS[name]}"]
+            return ds[epochs, rows, cols] if epochs is not None else ds[rows, cols]
+
+    return Product(path, "hdfeos5", attrs, grid, datasets, dates, read)
+
+
+def read_mintpy_h5(path: str | Path) -> Product:
+    """Open a MintPy ``.h5`` file (timeseries, velocity, geometry, coherence, mask, ...) lazily."""
+    path = Path(path)
+    with _open_h5(path) as f:
+        attrs = {k: _decode(v) for k, v in f.attrs.items()}
+        grid = Grid.from_attrs(attrs, str(path))
+        datasets: dict[str, DatasetInfo] = {}
+        for name, ds in f.items():
+            if isinstance(ds, h5py.Dataset) and ds.ndim in (2, 3):
+                _check_shape(path, name, ds.shape, grid)
+                datasets[name] = DatasetInfo(name, tuple(ds.shape), ds.dtype, _decode(ds.attrs.get("UNIT", "")))
+        if not datasets:
+            raise ProductError(f"{path}: no 2-D or 3-D dataset found")
+        if "FILE_TYPE" not in attrs:
+            attrs["FILE_TYPE"] = next(iter(datasets))
+        dates: list[str] = []
+        three_d = [d for d in datasets.values() if d.is_3d]
+        if three_d:
+            if "date" not in f:
+                raise ProductError(f"{path}: 3-D dataset '{three_d[0].name}' but no 'date' dataset")
+            dates = _dates(f["date"])
+            if len(dates) != three_d[0].shape[0]:
+                raise ProductError(f"{path}: {len(dates)} dates but '{three_d[0].name}' has "
+                                   f"{three_d[0].shape[0]} epochs")
+
+    def read(name, epochs, rows, cols):
+        with h5py.File(path, "r") as f:
+            ds = f[name]
+            return ds[epochs, rows, cols] if epochs is not None else ds[rows, cols]
+
+    return Product(path, "mintpy", attrs, grid, datasets, dates, read)
+
+
+def write_h5(
+    path: str | Path,
+    datasets: dict[str, np.ndarray],
+    attrs: dict,
+    dates: list[str] | None = None,
+    settings: dict | None = None,
+    units: dict[str, str] | None = None,
+) -> Path:
+    """Write a MintPy-compatible ``.h5`` atomically.
+
+    ``attrs`` are stored as string root attributes (as MintPy writes them); ``dates``
+    adds the ``date`` dataset of a time series; ``settings`` are stored as JSON in the
+    ``mimtpy_settings`` attribute so a re-run can tell whether the output is current.
+    """
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            for name, data in datasets.items():
+                data = np.asarray(data)
+                chunks = (1, *data.shape[1:]) if data.ndim == 3 else None
+                ds = f.create_dataset(name, data=data, chunks=chunks)
+                if units and name in units:
+                    ds.attrs["UNIT"] = units[name]
+            if dates is not None:
+                f.create_dataset("date", data=np.array(dates, dtype="S8"))
+            for key, value in attrs.items():
+                f.attrs[key] = str(value)
+            if settings is not None:
+                f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
+    logger.info("wrote %s", path)
+    return path
+
+
+def read_settings(path: str | Path) -> dict | None:
+    """The settings mimtpy stored in an output, or None (missing/unreadable/foreign file)."""
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get(SETTINGS_ATTR)
+            return None if raw is None else json.loads(_decode(raw))
+    except (OSError, ValueError):
+        return None
+
+
+def write_hdfeos5(
+    path: str | Path,
+    timeseries: np.ndarray,
+    dates: list[str],
+    bperp: np.ndarray,
+    quality: dict[str, np.ndarray],
+    geometry: dict[str, np.ndarray],
+    attrs: dict,
+) -> Path:
+    """Write an HDF-EOS5 file in MintPy's ``save_hdfeos5`` layout, atomically.
+
+    ``timeseries`` is (epoch, row, col) LOS displacement in metres; ``quality`` keys are
+    temporalCoherence/avgSpatialCoherence/mask, ``geometry`` keys any of GEOMETRY_NAMES.
+    """
+    path = Path(path)
+    units = {"displacement": "meters", "temporalCoherence": "1", "avgSpatialCoherence": "1", "mask": "1",
+             "height": "meters", "incidenceAngle": "degrees", "azimuthAngle": "degrees",
+             "slantRangeDistance": "meters", "shadowMask": "1", "waterMask": "1"}
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            root = f.create_group(HDFEOS_ROOT)
+            obs = root.create_group("observation")
+            ds = obs.create_dataset("displacement", data=timeseries.astype(np.float32),
+                                    chunks=(1, *timeseries.shape[1:]), compression="lzf")
+            ds.attrs["Title"] = "displacement"
+            ds.attrs["MissingValue"] = np.float32(0)
+            ds.attrs["Units"] = units["displacement"]
+            obs.create_dataset("date", data=np.array(dates, dtype="S8"))
+            obs.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float32))
+            for group, content in (("quality", quality), ("geometry", geometry)):
+                grp = root.create_group(group)
+                for name, data in content.items():
+                    d = grp.create_dataset(name, data=data, compression="lzf")
+                    d.attrs["Title"] = name
+                    d.attrs["Units"] = units.get(name, "1")
+            for key, value in attrs.items():
+                f.attrs[key] = str(value)
+    logger.info("wrote %s", path)
+    return path
