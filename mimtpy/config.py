@@ -31,7 +31,8 @@ def option(key: str, default: str, help: str, kind: str, choices: tuple[str, ...
 
     kinds: bool, choice, int, float, date, snwe, latlon, floats (``count`` numbers),
     str, path, paths (comma separated), words (comma separated, lower-cased), bool_or_path.
-    ``auto``/``none`` parse to None for every kind but bool and choice.
+    ``auto``/``none`` parse to None for every kind but bool and choice; for ``floats``,
+    ``none`` parses to ``()`` (off) so that ``auto`` (None) can mean a built-in default.
     """
     return field(default=None, metadata=dict(key=key, text=default, help=help, kind=kind,
                                              choices=choices, lo=lo, hi=hi, count=count))
@@ -73,6 +74,8 @@ def parse_value(meta: dict, text: str, base: Path) -> Any:
             if low == choice.lower():
                 return choice
         raise InputError(f"'{raw}' is not one of: {', '.join(meta['choices'])}")
+    if kind == "floats" and low == "none":
+        return ()        # explicitly off, where 'auto' (None) means the built-in default
     if low in NONE:
         return None
     if kind == "bool_or_path":
@@ -145,7 +148,7 @@ class ComputeConfig(SectionConfig):
     HELP: ClassVar[str] = "Resources used by every step"
     IS_STEP: ClassVar[bool] = False
     max_memory: float = option("maxMemory", "4", "memory budget of one block of work, in GB", "float",
-                               lo=0.01, hi=1024)
+                               lo=1e-4, hi=1024)
 
 
 @dataclass(frozen=True)

@@ -151,10 +151,13 @@ def deformation(cfg: SyntheticConfig, grid: Grid) -> dict[str, np.ndarray]:
     x, y = local_km(grid, lat0, lon0)
     zero = np.zeros(grid.shape)
     out = {k: zero.copy() for k in ("vE", "vN", "vU", "sE", "sN", "sU")}
-    source = cfg.mogi or (lat0, lon0, 4.0, -3e6)
-    mx, my = local_km(grid, source[0], source[1])
-    for key, comp in zip(("vE", "vN", "vU"), mogi(mx, my, source[2], source[3]), strict=True):
-        out[key] += comp
+    source = (lat0, lon0, 4.0, -3e6) if cfg.mogi is None else cfg.mogi
+    if source:
+        mx, my = local_km(grid, source[0], source[1])
+        for key, comp in zip(("vE", "vN", "vU"), mogi(mx, my, source[2], source[3]), strict=True):
+            out[key] += comp
+    if cfg.mogi_step and not source:
+        raise InputError("mimtpy.synthetic.mogiStep needs a Mogi source, but mogi = none")
     if cfg.mogi_step:
         for key, comp in zip(("sE", "sN", "sU"), mogi(mx, my, source[2], cfg.mogi_step[1]), strict=True):
             out[key] += comp

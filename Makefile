@@ -1,0 +1,47 @@
+# mimtpy developer and user entry points. Two commands matter:
+#   make demo   create .venv, install mimtpy, run the App on synthetic data, leave maps in demo_work/
+#   make test   create .venv, install mimtpy with test tools and the MintPy peer, lint, run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   ?= demo_work
+
+.PHONY: demo test install install-test lint defaults docs benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py mimtpy/_kernels/*.pyx
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,peer]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	mkdir -p $(DEMO)
+	cp templates/demo.template $(DEMO)/demo.template
+	$(BIN)/mimtpyApp.py $(DEMO)/demo.template
+	@echo "demo finished: products under $(DEMO)/synthetic/*/mintpy/{velocity,displacement}/, overview map $(DEMO)/overview.png"
+
+lint: install-test
+	$(BIN)/ruff check mimtpy tests benchmarks
+
+test: install-test lint
+	$(BIN)/python -m pytest -q
+
+# regenerate the documented default template and the template reference from mimtpy/config.py
+defaults: install
+	$(BIN)/python -m mimtpy.docgen
+
+benchmark: install-test
+	$(BIN)/python benchmarks/bench_velocity.py
+
+clean:
+	rm -rf $(DEMO) build *.egg-info mimtpy/_kernels/*.c mimtpy/_kernels/*.so

@@ -1,0 +1,153 @@
+"""Readers and writers: real MintPy files, round trips, lazy opening, clear errors, atomic output."""
+
+from __future__ import annotations
+
+import shutil
+import tracemalloc
+
+import h5py
+import numpy as np
+import pytest
+import rasterio
+
+from mimtpy.core.grid import Grid
+from mimtpy.errors import ProductError
+from mimtpy.io import open_product, write_geotiff, write_h5
+from mimtpy.io.atomic import atomic_output
+from mimtpy.io.hdf5 import HDFEOS_ROOT
+
+from .conftest import KIRISHIMA
+
+
+def test_reads_real_mintpy_velocity_and_coherence():
+    vel = open_product(KIRISHIMA / "velocity.h5")
+    assert vel.family == "mintpy" and vel.file_type == "velocity"
+    assert set(vel.datasets) == {"velocity", "velocityStd"}
+    assert vel.grid.shape == (541, 541) and vel.grid.epsg == 4326
+    v = vel.read("velocity")
+    assert v.dtype == np.float32 and -0.06 < np.nanmin(v) < -0.05 and 0.05 < np.nanmax(v) < 0.06
+    window = vel.read("velocity", slice(340, 350), slice(160, 165))
+    np.testing.assert_array_equal(window, v[340:350, 160:165])
+    tcoh = open_product(KIRISHIMA / "temporalCoherence.h5")
+    assert tcoh.file_type == "temporalCoherence" and tcoh.grid == vel.grid
+
+
+def test_reads_real_geotiff_on_the_same_grid():
+    dem = open_product(KIRISHIMA / "height.tif")
+    vel = open_product(KIRISHIMA / "velocity.h5")
+    assert dem.family == "geotiff" and dem.grid.shape == vel.grid.shape
+    assert dem.grid.x_first == pytest.approx(vel.grid.x_first, abs=1e-9)
+    assert dem.grid.y_step == pytest.approx(vel.grid.y_step, abs=1e-12)
+    h = dem.read(next(iter(dem.datasets)))
+    assert 400 < np.nanmin(h) < 420 and 1720 < np.nanmax(h) < 1740
+
+
+def test_h5_round_trip_keeps_values_attributes_and_dates(tmp_path):
+    grid = Grid(4, 3, 10.0, 20.0, 0.5, -0.5)
+    data = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    out = write_h5(tmp_path / "timeseries.h5", {"timeseries": data}, {**grid.to_attrs(), "FILE_TYPE": "timeseries"},
+                   dates=["20200101", "20200113"], settings={"a": 1})
+    p = open_product(out)
+    assert p.dates == ["20200101", "20200113"] and p.grid == grid
+    np.testing.assert_array_equal(p.read("timeseries"), data)
+    np.testing.assert_array_equal(p.read("timeseries", epochs=np.array([1])), data[1:])
+
+
+def test_geotiff_writer_sets_crs_nodata_compression_tiles_and_transform(tmp_path):
+    grid = Grid(300, 260, 130.8, 32.0, 0.0002, -0.0002)
+    data = np.random.default_rng(0).normal(size=grid.shape).astype(np.float32)
+    data[5, 7] = np.nan
+    out = write_geotiff(tmp_path / "v.tif", data, grid, {"FILE_TYPE": "velocity", "UNIT": "m/year"})
+    with rasterio.open(out) as src:
+        assert src.crs.to_epsg() == 4326
+        assert np.isnan(src.nodata)
+        assert src.compression.name.lower() == "deflate"
+        assert src.profile["tiled"] and src.block_shapes[0] == (256, 256)
+        assert tuple(src.transform)[:6] == (0.0002, 0.0, 130.8, 0.0, -0.0002, 32.0)
+        assert src.tags()["UNIT"] == "m/year"
+        np.testing.assert_array_equal(src.read(1), data)
+    back = open_product(out)
+    assert back.grid == grid and back.file_type == "velocity"
+
+
+def test_geotiff_crs_from_utm_zone(tmp_path):
+    grid = Grid.from_attrs({"WIDTH": 3, "LENGTH": 3, "X_FIRST": 5e5, "Y_FIRST": 4e6, "X_STEP": 30,
+                            "Y_STEP": -30, "UTM_ZONE": "11N"})
+    with rasterio.open(write_geotiff(tmp_path / "u.tif", np.zeros((3, 3)), grid)) as src:
+        assert src.crs.to_epsg() == 32611
+
+
+def test_missing_non_hdf5_truncated_and_incomplete_files_name_the_problem(tmp_path):
+    with pytest.raises(ProductError, match="nope.h5: file not found"):
+        open_product(tmp_path / "nope.h5")
+    (tmp_path / "text.h5").write_text("not hdf5")
+    with pytest.raises(ProductError, match="text.h5: not an HDF5 file"):
+        open_product(tmp_path / "text.h5")
+    truncated = tmp_path / "trunc.h5"
+    shutil.copy(KIRISHIMA / "velocity.h5", truncated)
+    with open(truncated, "r+b") as f:
+        f.truncate(truncated.stat().st_size // 2)
+    with pytest.raises(ProductError, match="trunc.h5"):
+        p = open_product(truncated)
+        p.read("velocity")
+    with h5py.File(tmp_path / "noattr.h5", "w") as f:
+        f["velocity"] = np.zeros((3, 3))
+        f.attrs["WIDTH"] = 3
+    with pytest.raises(ProductError, match=r"noattr.h5: missing attribute\(s\) LENGTH, X_FIRST"):
+        open_product(tmp_path / "noattr.h5")
+    (tmp_path / "x.csv").write_text("a,b")
+    with pytest.raises(ProductError, match="unknown product type"):
+        open_product(tmp_path / "x.csv")
+
+
+def test_hdfeos5_without_dates_and_with_wrong_shape_are_rejected(tmp_path):
+    grid = Grid(4, 3, 10.0, 20.0, 0.5, -0.5)
+    path = tmp_path / "S1_bad.he5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset(f"{HDFEOS_ROOT}/observation/displacement", data=np.zeros((2, 3, 4), np.float32))
+        f.attrs.update(grid.to_attrs())
+    with pytest.raises(ProductError, match="observation/date' is missing"):
+        open_product(path)
+    with h5py.File(path, "a") as f:
+        f[f"{HDFEOS_ROOT}/observation/date"] = np.array([b"20200101", b"20200113"])
+        f[f"{HDFEOS_ROOT}/quality/temporalCoherence"] = np.zeros((5, 5), np.float32)
+    with pytest.raises(ProductError, match=r"temporalCoherence' has shape \(5, 5\) but LENGTH x WIDTH is \(3, 4\)"):
+        open_product(path)
+
+
+def test_missing_dataset_lists_what_the_file_has():
+    with pytest.raises(ProductError, match=r"no dataset 'timeseries' \(the file has: velocity, velocityStd\)"):
+        open_product(KIRISHIMA / "velocity.h5").require("timeseries")
+
+
+def test_large_hdfeos5_opens_lazily(tmp_path):
+    """A nominal 8 GB cube (chunks never written) opens and reads a window with little memory."""
+    path = tmp_path / "S1_big.he5"
+    grid = Grid(2000, 2000, 0.0, 1.0, 0.0005, -0.0005)
+    with h5py.File(path, "w") as f:
+        f.create_dataset(f"{HDFEOS_ROOT}/observation/displacement", shape=(500, 2000, 2000), dtype="f4",
+                         chunks=(1, 200, 200), fillvalue=0.5)
+        f[f"{HDFEOS_ROOT}/observation/date"] = np.array([f"2020{i % 12 + 1:02d}01".encode() for i in range(500)])
+        f.attrs.update(grid.to_attrs())
+    assert path.stat().st_size < 1_000_000
+    tracemalloc.start()
+    product = open_product(path)
+    window = product.read("timeseries", slice(0, 10), slice(0, 10), epochs=slice(0, 3))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert product.datasets["timeseries"].shape == (500, 2000, 2000)
+    assert window.shape == (3, 10, 10) and np.all(window == 0.5)
+    assert peak < 50 * 1024**2
+
+
+def test_atomic_output_leaves_nothing_when_the_writer_fails(tmp_path):
+    target = tmp_path / "out.h5"
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("new, half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
