@@ -10,4 +10,4 @@ __version__ = "0.1.0"
 
 from mimtpy.errors import InputError, MimtpyError, ProductError, TemplateError
 
-__all__ = ["__version__", "MimtpyError", "TemplateError", "ProductError", "InputError"]
+__all__ = ["InputError", "MimtpyError", "ProductError", "TemplateError", "__version__"]

@@ -105,9 +105,8 @@ class MimtpyApp:
         compute = self.template.configs["compute"]
         self.ctx = RunContext(self.template.project_dir, compute=compute, force=force)
 
-    def run(self, dostep: str | None = None, start: str | None = None, end: str | None = None,
-            dry_run: bool = False) -> list[Path]:
-        """Run the selected steps; with ``dry_run`` only check and log the plan."""
+    def check(self, dostep: str | None = None, start: str | None = None, end: str | None = None) -> list[Step]:
+        """Select the steps and check their inputs (TemplateError listing every problem); log the plan."""
         steps = select_steps(self.template, dostep, start, end)
         steps_plan = plan(self.template, steps)
         if not steps:
@@ -115,8 +114,16 @@ class MimtpyApp:
                            self.template.path, ", ".join(STEP_NAMES))
         for step, info in steps_plan:
             logger.info("step %s (%s)%s", step.name, step.module, "".join(f"\n    {i}" for i in info))
-        if dry_run:
-            return []
+        return steps
+
+    def run(self, dostep: str | None = None, start: str | None = None, end: str | None = None,
+            dry_run: bool = False) -> list[Path]:
+        """Check, then run the selected steps in order; with ``dry_run`` only check and log the plan."""
+        steps = self.check(dostep, start, end)
+        return [] if dry_run else self.execute(steps)
+
+    def execute(self, steps: list[Step]) -> list[Path]:
+        """Run already checked steps; returns every output written or found up to date."""
         for step in steps:
             logger.info("---- running step %s ----", step.name)
             outputs = step.run(self.template.configs[step.name], self.ctx)

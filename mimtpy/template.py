@@ -145,7 +145,8 @@ def parse_template_text(text: str, path: str | Path = "<template>") -> Template:
             try:
                 kwargs[name] = parse_value(meta, text_value, base)
             except MimtpyError as err:
-                at = f"{source}:{entry.line}: {entry.key}" if entry else f"default of mimtpy.{cls.SECTION}.{meta['key']}"
+                at = (f"{source}:{entry.line}: {entry.key}" if entry
+                      else f"default of mimtpy.{cls.SECTION}.{meta['key']}")
                 problems.append(f"{at}: {err}; {meta['help']}")
         configs[cls.SECTION] = cls(**kwargs)
     if problems:

@@ -151,7 +151,7 @@ def test_export_geometry_and_coherence(noisy_pair, tmp_path):
 
 def test_bad_inputs_are_clear_and_write_nothing(noisy_pair, tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(ProductError, match="velocity.h5: FILE_TYPE=velocity has no time series"):
+    with pytest.raises(ProductError, match=r"velocity\.h5: FILE_TYPE=velocity has no time series"):
         run_one(KIRISHIMA / "velocity.h5", out)
     with pytest.raises(InputError, match="does not overlap the data"):
         run_one(noisy_pair[0], out, SNWE="10 11 10 11")

@@ -14,14 +14,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from mimtpy.config import PlotConfig  # noqa: E402
-from mimtpy.context import RunContext  # noqa: E402
-from mimtpy.errors import InputError  # noqa: E402
-from mimtpy.io import Product, open_product  # noqa: E402
-from mimtpy.io.atomic import atomic_output  # noqa: E402
+from mimtpy.config import PlotConfig
+from mimtpy.context import RunContext
+from mimtpy.errors import InputError
+from mimtpy.io import Product, open_product
+from mimtpy.io.atomic import atomic_output
 
 logger = logging.getLogger(__name__)
 

@@ -47,12 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         setup_logging(args.verbose, args.quiet, None)
         app = MimtpyApp(template, force=args.force)
-        setup_logging(args.verbose, args.quiet, None if args.dry_run else app.template.project_dir)
-        outputs = app.run(dostep=args.dostep, start=args.start, end=args.end, dry_run=args.dry_run)
-        if not args.dry_run:
-            print(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}")
-            for path in outputs:
-                print(f"  {path}")
+        steps = app.check(dostep=args.dostep, start=args.start, end=args.end)
+        if args.dry_run:
+            return 0
+        setup_logging(args.verbose, args.quiet, app.template.project_dir)
+        outputs = app.execute(steps)
+        print(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}")
+        for path in outputs:
+            print(f"  {path}")
         return 0
 
     return run_cli(body)

@@ -62,4 +62,5 @@ def open_product(path: str | Path) -> Product:
     raise ProductError(f"{path}: unknown product type (supported: {kinds})")
 
 
-__all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "write_geotiff", "write_h5", "write_hdfeos5"]
+__all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "write_geotiff", "write_h5",
+           "write_hdfeos5"]

@@ -70,7 +70,8 @@ def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | N
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.length,
         "count": 1, "dtype": "float32", "nodata": np.nan,
-        "crs": f"EPSG:{grid.epsg}", "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
+        "crs": f"EPSG:{grid.epsg}",
+        "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
         "compress": "deflate", "predictor": 3, "tiled": True, "blockxsize": 256, "blockysize": 256,
     }
     with atomic_output(path) as tmp:

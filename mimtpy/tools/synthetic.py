@@ -101,9 +101,10 @@ def scene_grid(cfg: SyntheticConfig) -> Grid:
     """North-up lon/lat grid covering ``SNWE`` at ``pixelSize``."""
     s, n, w, e = cfg.snwe
     step = cfg.pixel_size
-    width, length = int(round((e - w) / step)), int(round((n - s) / step))
+    width, length = round((e - w) / step), round((n - s) / step)
     if width < 8 or length < 8:
-        raise InputError(f"mimtpy.synthetic: SNWE {cfg.snwe} at pixelSize {step} gives {length}x{width} pixels; need 8x8")
+        raise InputError(f"mimtpy.synthetic: SNWE {cfg.snwe} at pixelSize {step} gives {length}x{width} pixels; "
+                         "need at least 8x8")
     return Grid(width, length, w, n, step, -step)
 
 
@@ -313,7 +314,8 @@ def make_track(cfg: SyntheticConfig, spec: TrackSpec, dates: list[str], outdir: 
     write_h5(mintpy_dir / "truth.h5", {k: np.asarray(v, np.float32) for k, v in truth.items()}, truth_attrs,
              settings=settings)
     np.savetxt(mintpy_dir / "truth_orbit_ramps.txt", ramp_coef,
-               header="per epoch: c0 + c1*u + c2*v + c3*u*v + c4*u^2 + c5*v^2 (m), u, v = lon, lat offsets / scene size",
+               header="per epoch: c0 + c1*u + c2*v + c3*u*v + c4*u^2 + c5*v^2 (m); "
+                      "u, v = lon, lat offsets / scene size",
                fmt="%.6e")
     if cfg.wrap:
         phase = -4 * np.pi / S1_WAVELENGTH * ts[-1]

@@ -1,0 +1,26 @@
+"""Generated documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mimtpy.docgen import outputs
+from mimtpy.template import read_template
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_defaults_and_template_reference_are_generated_from_config():
+    for path, text in outputs(ROOT).items():
+        assert path.read_text() == text, f"{path} is stale: run `make defaults`"
+
+
+def test_shipped_templates_parse():
+    for path in (ROOT / "templates").glob("*.template"):
+        read_template(path)
+
+
+def test_every_step_has_a_page():
+    from mimtpy.app import STEP_NAMES
+    for name in STEP_NAMES:
+        assert (ROOT / "docs" / "steps" / f"{name}.md").exists()

@@ -1,0 +1,85 @@
+"""Against the peer: MintPy 1.6.4 on the same input must give the same velocity, and read what we write.
+
+`make test` installs MintPy (extra 'peer'); outside it these tests are skipped by importorskip.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mimtpy.basic import velcumu
+from mimtpy.context import RunContext
+from mimtpy.io import open_product, write_h5
+from mimtpy.template import parse_template_text
+
+pytest.importorskip("mintpy")
+BIN = Path(sys.executable).parent
+
+
+def mintpy(*args: str, cwd: Path) -> str:
+    run = subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, cwd=cwd)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def as_mintpy_timeseries(he5: Path, out: Path) -> Path:
+    """The he5 time series as MintPy timeseries.h5; pixels with any gap are NaN in all epochs,
+    as MintPy requires (it refuses partial gaps)."""
+    product = open_product(he5)
+    ts = product.read("timeseries")
+    ts[:, np.isnan(ts).any(axis=0)] = np.nan
+    attrs = {**product.attrs, "FILE_TYPE": "timeseries"}
+    return write_h5(out, {"timeseries": ts, "bperp": np.zeros(len(product.dates), np.float32)}, attrs,
+                    dates=product.dates)
+
+
+@pytest.mark.parametrize("period", [None, ("20170301", "20180901")])
+def test_velocity_and_std_equal_mintpy_timeseries2velocity(noisy_pair, tmp_path, period):
+    for i, he5 in enumerate(noisy_pair):
+        work = tmp_path / str(i)
+        work.mkdir()
+        ts = as_mintpy_timeseries(he5, work / "timeseries.h5")
+        args = ["timeseries2velocity.py", str(ts), "-o", "velocity_mintpy.h5"]
+        keys = {}
+        if period:
+            dates = open_product(he5).dates
+            d1 = dates[velcumu.nearest_index(dates, period[0])]
+            d2 = dates[velcumu.nearest_index(dates, period[1])]
+            args += ["--start-date", d1, "--end-date", d2]
+            keys = {"startDate": d1, "endDate": d2}
+        mintpy(*args, cwd=work)
+        ref = open_product(work / "velocity_mintpy.h5")
+        text = "\n".join([f"mimtpy.velcumu.outdir = {work / 'mimtpy'}"] + [f"mimtpy.velcumu.{k} = {v}"
+                                                                          for k, v in keys.items()])
+        cfg = parse_template_text(text, work / "t.template").configs["velcumu"]
+        ours = open_product(velcumu.process(he5, "velocity", cfg, RunContext(work), cfg.outdir)[0])
+        v_ref, s_ref = ref.read("velocity"), ref.read("velocityStd")
+        v, s = ours.read("velocity"), ours.read("velocityStd")
+        both = np.isfinite(v_ref) & np.isfinite(v) & (v_ref != 0)
+        assert both.sum() > 0.8 * v.size
+        assert np.max(np.abs(v[both] - v_ref[both])) < 1e-6
+        assert np.max(np.abs(s[both] - s_ref[both])) < 1e-5
+        # we also fit the pixels MintPy leaves out (gaps in some epochs)
+        assert (np.isfinite(v) & ~both).sum() > 0
+
+
+def test_mintpy_info_and_view_read_what_we_write(noisy_pair, tmp_path):
+    he5 = noisy_pair[0]
+    cfg = parse_template_text(f"mimtpy.velcumu.outdir = {tmp_path}", tmp_path / "t").configs["velcumu"]
+    for kind in ("velocity", "displacement"):
+        h5 = velcumu.process(he5, kind, cfg, RunContext(tmp_path), tmp_path)[0]
+        info = mintpy("info.py", str(h5), cwd=tmp_path)
+        assert f"FILE_TYPE                    {kind}" in info or f"FILE_TYPE {kind}" in " ".join(info.split())
+        mintpy("view.py", str(h5), kind, "--nodisplay", "-o", f"{kind}.png", cwd=tmp_path)
+        assert (tmp_path / f"{kind}.png").stat().st_size > 5000
+    info = mintpy("info.py", str(he5), cwd=tmp_path)
+    assert "HDFEOS" in info and "displacement" in info
+    from mintpy.utils import readfile
+    data, atr = readfile.read(str(h5), datasetName="displacement")
+    np.testing.assert_array_equal(data, open_product(h5).read("displacement"))
+    assert atr["UNIT"] == "m"
