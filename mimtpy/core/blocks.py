@@ -19,7 +19,13 @@ def row_blocks(length: int, bytes_per_row: int, max_memory_gb: float) -> list[sl
 
 
 def iterate_blocks(blocks: list[slice], desc: str) -> Iterator[slice]:
-    """Yield the blocks with a progress bar on stderr (hidden when there is one block)."""
+    """Yield the blocks with progress: a bar on a terminal, else a log line every ~10 %."""
     logger.info("%s: %d block(s)", desc, len(blocks))
-    show = len(blocks) > 1 and sys.stderr.isatty()
-    yield from tqdm(blocks, desc=desc, unit="block", disable=not show, leave=False)
+    if sys.stderr.isatty():
+        yield from tqdm(blocks, desc=desc, unit="block", disable=len(blocks) < 2, leave=False)
+        return
+    step = max(1, len(blocks) // 10)
+    for i, block in enumerate(blocks, start=1):
+        yield block
+        if len(blocks) > 1 and (i % step == 0 or i == len(blocks)):
+            logger.info("%s: %d/%d blocks done", desc, i, len(blocks))
