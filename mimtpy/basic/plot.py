@@ -86,6 +86,8 @@ def draw_map(ax, data: MapData, cfg: PlotConfig):
                       interpolation="nearest", origin="upper")
     if data.ref:
         ax.plot(data.ref[1], data.ref[0], "ks", ms=5, mfc="k", label="reference")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.set_xlabel("Longitude (deg)")
     ax.set_ylabel("Latitude (deg)")
     ax.set_title(data.title, fontsize=9)
