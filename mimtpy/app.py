@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mimtpy.analysis import horzvert
 from mimtpy.basic import plot, velcumu
 from mimtpy.config import STEP_SECTIONS, SectionConfig
 from mimtpy.context import RunContext
@@ -34,6 +35,7 @@ class Step:
 STEPS: list[Step] = [
     Step("synthetic", "tools", synthetic.run),
     Step("velcumu", "basic", velcumu.run),
+    Step("horzvert", "analysis", horzvert.run),
     Step("plot", "basic", plot.run),
 ]
 STEP_NAMES = [s.name for s in STEPS]
@@ -84,6 +86,11 @@ def plan(template: Template, steps: list[Step]) -> list[tuple[Step, list[str]]]:
             for kind in cfg.type:
                 info.append(f"writes {kind}_<D1>_<D2>.h5{' + .tif' if cfg.geotiff else ''} "
                             f"under {cfg.outdir or '<project>/mintpy/' + kind + '/'}")
+        elif step.name == "horzvert":
+            info += _plan_multitrack(template, "horzvert", cfg, base, planned, problems)
+            names = ["hz", "up"] + (["north"] if cfg.north else [])
+            suffix = "_timeseries.h5" if cfg.timeseries else ".h5 + .tif"
+            info.append(f"writes {', '.join(n + suffix for n in names)} under {cfg.outdir or base / 'horzvert'}")
         elif step.name == "plot":
             for entry in cfg.dataset or ():
                 path = Path(entry) if Path(entry).is_absolute() else base / entry
@@ -95,6 +102,23 @@ def plan(template: Template, steps: list[Step]) -> list[tuple[Step, list[str]]]:
     if problems:
         raise TemplateError(problems)
     return lines
+
+
+def _plan_multitrack(template: Template, section: str, cfg, base: Path, planned: list[Path],
+                     problems: list[str]) -> list[str]:
+    """Inputs of a step that takes several tracks: found now, or made by an earlier step."""
+    where = template.where(section, "dataset")
+    if not cfg.dataset or len(cfg.dataset) < 2:
+        problems.append(f"{where}: mimtpy.{section}.DataSet: give two or more tracks")
+        return []
+    info = []
+    for entry in cfg.dataset:
+        path = Path(entry) if Path(entry).is_absolute() else base / entry
+        if path.exists() or any(str(path.resolve()).startswith(str(p.parent.parent.resolve())) for p in planned):
+            info.append(f"reads {path}")
+        else:
+            problems.append(f"{where}: mimtpy.{section}.DataSet: {path} not found")
+    return info
 
 
 class MimtpyApp:

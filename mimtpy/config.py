@@ -217,6 +217,34 @@ class VelcumuConfig(SectionConfig):
 
 
 @dataclass(frozen=True)
+class HorzvertConfig(SectionConfig):
+    SECTION: ClassVar[str] = "horzvert"
+    HELP: ClassVar[str] = ("Horizontal and vertical motion from two or more tracks (analysis; script generate_horzvert.py)")
+    dataset: tuple = option("DataSet", "none",
+                            "tracks: velocity/displacement .h5 or GeoTIFF files, HDF-EOS5 or timeseries.h5 products, or their project folders",
+                            "paths")
+    dataname: str = option("dataname", "auto", "dataset to decompose (velocity, displacement, ...); auto = the file's main dataset, velocity for time series", "str")
+    snwe: tuple = option("SNWE", "auto", "subset S N W E in degrees; auto = where all tracks overlap", "snwe")
+    reference_point: tuple = option("referencepoint", "auto",
+                                    "lat, lon to re-reference every track to (3x3 median, in memory); auto = the first track's REF_LAT/REF_LON when the tracks differ",
+                                    "latlon")
+    azimuth: float = option("azimuth", "-90", "direction of the horizontal component in degrees from north, anticlockwise positive (MintPy --az): -90 = east, 0 = north",
+                            "float", lo=-360, hi=360)
+    geometry: tuple = option("geometry", "auto", "geometry files (incidenceAngle, azimuthAngle), one per track; auto = the product's own or a geometryGeo.h5/HDF-EOS5 file beside it",
+                             "paths")
+    enu: tuple = option("enu", "none", "LiCSAR/LiCSBAS unit-vector rasters 'E.tif N.tif U.tif' per track, tracks separated by commas", "paths")
+    north: Path = option("north", "none", "GNSS north velocity (m/yr): a grid (.tif/.h5) or a table 'lon lat vn [sn]'; then east, north and up are all given", "path")
+    start_date: str = option("startDate", "auto", "first date of the period, for time-series inputs", "date")
+    end_date: str = option("endDate", "auto", "last date of the period, for time-series inputs", "date")
+    resample: str = option("resample", "nearest", "how tracks on other grids are resampled onto the common grid", "choice", choices=("nearest", "bilinear"))
+    align_to: int = option("alignTo", "0", "index of the track whose pixel lattice the common grid keeps (step = the coarsest of all tracks)", "int", lo=0)
+    weighted: bool = option("weighted", "yes", "weight the tracks by 1/std^2 when every track has a std", "bool")
+    timeseries: bool = option("timeseries", "no", "decompose displacement time series: the other tracks are interpolated linearly in time onto the first track's dates within the common period", "bool")
+    outname: str = option("outname", "auto", "prefix of the output names; auto = hz.h5, up.h5 (north.h5), cond.h5", "str")
+    outdir: Path = option("outdir", "auto", "output folder; auto = <template folder>/horzvert", "path")
+
+
+@dataclass(frozen=True)
 class PlotConfig(SectionConfig):
     SECTION: ClassVar[str] = "plot"
     HELP: ClassVar[str] = "Maps of products (basic; script plot_geotiff.py)"
@@ -230,7 +258,7 @@ class PlotConfig(SectionConfig):
 
 
 #: every section in step order; non-step sections (compute) configure the others
-SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, PlotConfig]
+SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, HorzvertConfig, PlotConfig]
 STEP_SECTIONS = [s for s in SECTIONS if s.IS_STEP]
 SECTION_BY_NAME = {s.SECTION: s for s in SECTIONS}
 

@@ -83,3 +83,32 @@ def test_mintpy_info_and_view_read_what_we_write(noisy_pair, tmp_path):
     data, atr = readfile.read(str(h5), datasetName="displacement")
     np.testing.assert_array_equal(data, open_product(h5).read("displacement"))
     assert atr["UNIT"] == "m"
+
+
+def test_horzvert_equals_mintpy_asc_desc2horz_vert_with_constant_geometry(noisy_pair, tmp_path):
+    from mimtpy.analysis import horzvert
+
+    files, geoms = [], []
+    for he5, (inc, az) in zip(noisy_pair, ((33.5, 102.3), (41.2, -101.7)), strict=True):
+        product = open_product(he5)
+        name = product.attrs["ORBIT_DIRECTION"][:3].lower()
+        truth = open_product(he5.parent / "truth.h5").read("los_velocity")
+        attrs = {**product.attrs, "FILE_TYPE": "velocity", "UNIT": "m/year", "DATE12": "20170103_20181224"}
+        files.append(write_h5(tmp_path / f"{name}.h5", {"velocity": np.nan_to_num(truth)}, attrs))
+        shape = product.grid.shape
+        geoms.append(write_h5(tmp_path / f"geo_{name}.h5", {"incidenceAngle": np.full(shape, inc, np.float32),
+                                                             "azimuthAngle": np.full(shape, az, np.float32)},
+                              {**product.grid.to_attrs(), "FILE_TYPE": "geometry"}))
+    mintpy("asc_desc2horz_vert.py", *map(str, files), "-g", *map(str, geoms), "-o", "hz_mintpy.h5", "up_mintpy.h5",
+           cwd=tmp_path)
+    text = "\n".join([f"mimtpy.horzvert.DataSet = {files[0]}, {files[1]}",
+                      f"mimtpy.horzvert.geometry = {geoms[0]}, {geoms[1]}", f"mimtpy.horzvert.outdir = {tmp_path}/ours"])
+    cfg = parse_template_text(text, tmp_path / "t.template").configs["horzvert"]
+    horzvert.run(cfg, RunContext(tmp_path))
+    for comp in ("hz", "up"):
+        ref = open_product(tmp_path / f"{comp}_mintpy.h5")
+        ours = open_product(tmp_path / "ours" / f"{comp}.h5")
+        assert ours.grid == ref.grid
+        v_ref, v = ref.read(next(iter(ref.datasets))), ours.read("velocity")
+        assert np.nanmax(np.abs(v_ref)) > 0.005
+        np.testing.assert_allclose(v, v_ref, atol=1e-6)

@@ -77,3 +77,22 @@ def config_from_args(section: type[SectionConfig], values: dict[str, str | None]
     if problems:
         raise TemplateError(problems)
     return section(**kwargs)
+
+
+def add_section_options(parser: argparse.ArgumentParser, section: type[SectionConfig],
+                        skip: tuple[str, ...] = ()) -> None:
+    """One ``--<key>`` option per template key of ``section`` (values as in a template)."""
+    for name, meta in section.options():
+        if name not in skip:
+            parser.add_argument(f"--{meta['key']}", dest=name, nargs="+", metavar="VALUE",
+                                help=f"{meta['help']} (default: {meta['text']})")
+
+
+def section_values(args: argparse.Namespace, section: type[SectionConfig]) -> dict[str, str]:
+    """Template text of the ``--<key>`` options that were given."""
+    values = {}
+    for name, meta in section.options():
+        given = getattr(args, name, None)
+        if given is not None:
+            values[name] = (", " if meta["kind"] in ("words", "paths") else " ").join(given)
+    return values

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, config_from_args, run_cli, section_help, setup_logging
+from mimtpy.cli.common import (
+    add_common_arguments,
+    add_section_options,
+    config_from_args,
+    run_cli,
+    section_help,
+    section_values,
+    setup_logging,
+)
 from mimtpy.config import SyntheticConfig
 from mimtpy.context import RunContext
 from mimtpy.tools import synthetic
@@ -23,9 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="synthetic_S1.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=synthetic.__doc__.split("\n\n")[0],
         epilog=EXAMPLE + "\n" + section_help(SyntheticConfig))
-    for _name, meta in SyntheticConfig.options():
-        parser.add_argument(f"--{meta['key']}", nargs="+", metavar="VALUE",
-                            help=f"{meta['help']} (default: {meta['text']})")
+    add_section_options(parser, SyntheticConfig)
     parser.add_argument("--force", action="store_true", help="rewrite even when the products are up to date")
     add_common_arguments(parser)
     return parser
@@ -36,12 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose, args.quiet, None)
 
     def body() -> int:
-        values = {}
-        for name, meta in SyntheticConfig.options():
-            given = getattr(args, meta["key"])
-            if given is not None:
-                values[name] = (", " if meta["kind"] in ("words", "paths") else " ").join(given)
-        cfg = config_from_args(SyntheticConfig, values, Path.cwd())
+        cfg = config_from_args(SyntheticConfig, section_values(args, SyntheticConfig), Path.cwd())
         for product in synthetic.run(cfg, RunContext(Path.cwd(), force=args.force)):
             print(product)
         return 0

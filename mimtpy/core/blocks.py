@@ -18,8 +18,9 @@ def row_blocks(length: int, bytes_per_row: int, max_memory_gb: float) -> list[sl
     return [slice(r, min(r + rows, length)) for r in range(0, length, rows)]
 
 
-def iterate_blocks(blocks: list[slice], desc: str) -> Iterator[slice]:
-    """Yield the blocks with progress: a bar on a terminal, else a log line every ~10 %."""
+def iterate_blocks(blocks: list, desc: str) -> Iterator:
+    """Yield the blocks (row slices, epochs, ...) with progress: a bar on a terminal, else a log
+    line every ~10 %."""
     logger.info("%s: %d block(s)", desc, len(blocks))
     if sys.stderr.isatty():
         yield from tqdm(blocks, desc=desc, unit="block", disable=len(blocks) < 2, leave=False)

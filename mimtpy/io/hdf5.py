@@ -8,8 +8,10 @@ the time-series dataset ``observation/displacement`` is exposed as ``timeseries`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
@@ -172,6 +174,38 @@ def write_h5(
                 f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
     logger.info("wrote %s", path)
     return path
+
+
+@contextlib.contextmanager
+def stream_h5(
+    path: str | Path,
+    shapes: dict[str, tuple[int, ...]],
+    attrs: dict,
+    dates: list[str] | None = None,
+    settings: dict | None = None,
+    units: dict[str, str] | None = None,
+) -> Iterator[dict[str, h5py.Dataset]]:
+    """Create a MintPy-compatible ``.h5`` whose float32 datasets are filled piece by piece.
+
+    Yields ``{name: dataset}`` (assign windows, e.g. ``out["timeseries"][i] = epoch``); the
+    file appears under ``path`` only when the block completes (atomic, like :func:`write_h5`).
+    """
+    path = Path(path)
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+        datasets = {}
+        for name, shape in shapes.items():
+            chunks = (1, *shape[1:]) if len(shape) == 3 else None
+            datasets[name] = f.create_dataset(name, shape=shape, dtype=np.float32, chunks=chunks, fillvalue=np.nan)
+            if units and name in units:
+                datasets[name].attrs["UNIT"] = units[name]
+        if dates is not None:
+            f.create_dataset("date", data=np.array(dates, dtype="S8"))
+        for key, value in attrs.items():
+            f.attrs[key] = str(value)
+        if settings is not None:
+            f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
+        yield datasets
+    logger.info("wrote %s", path)
 
 
 def read_settings(path: str | Path) -> dict | None:

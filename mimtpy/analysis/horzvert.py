@@ -1,0 +1,265 @@
+"""Horizontal and vertical motion from two or more LOS tracks (``horzvert`` step, script
+``generate_horzvert.py``).
+
+Model, per pixel, for track i with ground-to-satellite unit vector (e_i, n_i, u_i):
+``d_i = e_i dE + n_i dN + u_i dU``. With no motion perpendicular to the horizontal direction
+``azimuth`` (alpha, degrees from north, anticlockwise positive, MintPy's ``--az``; -90 = east):
+``(dE, dN) = H (-sin alpha, cos alpha)``, so ``d_i = [sin(inc_i) cos(az_i - alpha)] H + cos(inc_i) U``.
+With a GNSS north velocity N, ``d_i - n_i N = e_i E + u_i U`` and E, N, U are all given.
+Two tracks are solved exactly, more by weighted least squares (weights 1/std^2 when every
+track has a std, else equal). The std of each component is propagated from the tracks' std
+(``(G^T W G)^-1``); ``cond`` is the condition number of the design matrix of each pixel.
+Every pixel uses its own geometry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mimtpy.analysis.tracks import Track, check_quantities, load_track, rereference
+from mimtpy.basic.velcumu import resolve_dataset
+from mimtpy.config import HorzvertConfig
+from mimtpy.context import RunContext
+from mimtpy.core.grid import Grid
+from mimtpy.core.resample import common_grid, resample
+from mimtpy.errors import InputError, ProductError
+from mimtpy.io import open_product, write_geotiff, write_h5
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Decomposition:
+    """Components (m or m/yr) on one grid, their std (NaN where unknown) and the condition number."""
+
+    grid: Grid
+    components: dict[str, np.ndarray]     # 'hz', 'up' (+ 'north')
+    std: dict[str, np.ndarray]
+    cond: np.ndarray
+
+
+def horizontal_coefficients(track: Track, azimuth: float) -> np.ndarray:
+    """sin(inc) cos(az - alpha): the LOS sensitivity to horizontal motion along ``azimuth``."""
+    a = np.deg2rad(azimuth)
+    return track.east * -np.sin(a) + track.north * np.cos(a)
+
+
+def solve_per_pixel(obs: np.ndarray, sigma: np.ndarray | None, design: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least squares at every pixel: obs (T, P), design (T, K, P), sigma (T, P) or None.
+
+    Missing observations (NaN) are left out per pixel; pixels with fewer than K observations
+    or a singular system are NaN. Returns estimates (K, P), their std (K, P; NaN without
+    sigma) and the condition number of the unweighted design (P).
+    """
+    valid = np.isfinite(obs) & np.all(np.isfinite(design), axis=1)
+    if sigma is not None:
+        valid &= np.isfinite(sigma) & (sigma > 0)
+    if sigma is None:
+        w = valid.astype(np.float64)
+    else:
+        w = np.where(valid, 1.0 / np.where(valid, sigma, 1.0) ** 2, 0.0)
+    g = np.where(valid[:, None, :], design, 0.0)
+    y = np.where(valid, obs, 0.0)
+    normal = np.einsum("tkp,tlp,tp->pkl", g, g, w)
+    rhs = np.einsum("tkp,tp,tp->pk", g, w, y)
+    plain = np.einsum("tkp,tlp->pkl", g, g)
+    k = design.shape[1]
+    enough = valid.sum(axis=0) >= k
+    det = np.linalg.det(plain)
+    ok = enough & (np.abs(det) > 1e-12)
+    est = np.full((k, obs.shape[1]), np.nan)
+    std = np.full((k, obs.shape[1]), np.nan)
+    cond = np.full(obs.shape[1], np.nan)
+    if ok.any():
+        inv = np.linalg.inv(normal[ok])
+        est[:, ok] = np.einsum("pkl,pl->kp", inv, rhs[ok])
+        if sigma is not None:
+            std[:, ok] = np.sqrt(np.einsum("pkk->kp", inv))
+        eig = np.linalg.eigvalsh(plain[ok])
+        cond[ok] = np.sqrt(eig[:, -1] / np.maximum(eig[:, 0], 1e-300))
+    return est, std, cond
+
+
+def decompose(tracks: list[Track], azimuth: float = -90.0, north: np.ndarray | None = None,
+              north_std: np.ndarray | None = None, weighted: bool = True) -> Decomposition:
+    """Horizontal (along ``azimuth``) and vertical components from tracks on one grid.
+
+    With ``north`` (GNSS north velocity on the grid, same units), the horizontal is east and
+    the returned components are 'hz' (east), 'up' and 'north'.
+    """
+    grid = tracks[0].grid
+    shape = grid.shape
+    obs = np.stack([t.los.ravel() for t in tracks]).astype(np.float64)
+    have_std = weighted and all(t.std is not None for t in tracks)
+    sigma = np.stack([t.std.ravel() for t in tracks]).astype(np.float64) if have_std else None
+    if north is None:
+        gh = np.stack([horizontal_coefficients(t, azimuth).ravel() for t in tracks])
+    else:
+        obs = obs - np.stack([t.north.ravel() for t in tracks]) * north.ravel()
+        if sigma is not None:
+            n_sigma = np.zeros_like(north) if north_std is None else north_std
+            sigma = np.sqrt(sigma**2 + (np.stack([t.north.ravel() for t in tracks]) * n_sigma.ravel()) ** 2)
+        gh = np.stack([t.east.ravel() for t in tracks])
+    gu = np.stack([t.up.ravel() for t in tracks])
+    est, std, cond = solve_per_pixel(obs, sigma, np.stack([gh, gu], axis=1))
+    comps = {"hz": est[0].reshape(shape).astype(np.float32), "up": est[1].reshape(shape).astype(np.float32)}
+    stds = {"hz": std[0].reshape(shape).astype(np.float32), "up": std[1].reshape(shape).astype(np.float32)}
+    if north is not None:
+        comps["north"] = np.where(np.isfinite(comps["up"]), north, np.nan).astype(np.float32)
+        stds["north"] = (np.full(shape, np.nan) if north_std is None else north_std).astype(np.float32)
+    return Decomposition(grid, comps, stds, cond.reshape(shape).astype(np.float32))
+
+
+def check_tracks(tracks: list[Track], allow_same_direction: bool = False) -> None:
+    """Two or more tracks, with at least two look directions unless ``allow_same_direction``."""
+    if len(tracks) < 2:
+        raise InputError(f"horzvert needs two or more tracks, got {len(tracks)}: "
+                         f"{', '.join(str(t.path) for t in tracks)}")
+    directions = [t.direction for t in tracks]
+    if not allow_same_direction and all(directions) and len(set(directions)) == 1:
+        raise InputError(f"all tracks are {directions[0]}: horizontal and vertical need ascending and descending "
+                         f"tracks ({', '.join(str(t.path) for t in tracks)}); for adjacent tracks of one direction "
+                         "use overlap2horz_vert.py")
+
+
+def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """GNSS north velocity (m/yr) on ``grid`` from a grid file or a station table.
+
+    Table: text/CSV with columns lon lat vn [sn] in m/yr (header lines starting with # or a
+    letter are skipped); interpolated linearly inside the stations' hull and by the nearest
+    station outside it.
+    """
+    if path.suffix.lower() in (".h5", ".he5", ".tif", ".tiff"):
+        product = open_product(path)
+        name = "north" if "north" in product.datasets else next(iter(product.datasets))
+        data = resample(product.read(name), product.grid, grid, method)
+        std_name = f"{name}Std"
+        std = resample(product.read(std_name), product.grid, grid, method) if std_name in product.datasets else None
+        return data, std
+    try:
+        table = np.loadtxt(path, delimiter="," if path.suffix.lower() == ".csv" else None, comments="#",
+                           ndmin=2, usecols=None, converters=None, skiprows=_header_lines(path))
+    except (OSError, ValueError) as err:
+        raise ProductError(f"{path}: cannot read a GNSS table of columns lon lat vn [sn] (m/yr): {err}") from None
+    if table.shape[1] < 3 or table.shape[0] < 3:
+        raise ProductError(f"{path}: a GNSS north table needs >= 3 rows of lon lat vn [sn], got {table.shape}")
+    from scipy.interpolate import griddata
+    lon, lat = np.meshgrid(grid.lons(), grid.lats())
+    pts = table[:, :2]
+    vn = griddata(pts, table[:, 2], (lon, lat), method="linear")
+    vn = np.where(np.isnan(vn), griddata(pts, table[:, 2], (lon, lat), method="nearest"), vn)
+    std = None
+    if table.shape[1] >= 4:
+        std = griddata(pts, table[:, 3], (lon, lat), method="linear")
+        std = np.where(np.isnan(std), griddata(pts, table[:, 3], (lon, lat), method="nearest"), std)
+    logger.info("GNSS north from %d stations in %s", table.shape[0], path.name)
+    return vn.astype(np.float32), None if std is None else std.astype(np.float32)
+
+
+def _header_lines(path: Path) -> int:
+    count = 0
+    with open(path) as f:
+        for line in f:
+            if line.strip() and line.strip()[0].isalpha():
+                count += 1
+            else:
+                break
+    return count
+
+
+def prepare_tracks(cfg: HorzvertConfig, ctx: RunContext, extent: str = "intersection") -> tuple[list[Track], Grid]:
+    """Load, check, re-reference and resample the tracks of ``cfg`` onto their common grid."""
+    paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
+    geoms = list(cfg.geometry or ())
+    if geoms and len(geoms) != len(paths):
+        raise InputError(f"mimtpy.horzvert.geometry: {len(geoms)} file(s) for {len(paths)} tracks")
+    enus = _enu_groups(cfg.enu, len(paths), ctx.project_dir)
+    tracks = [load_track(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
+                         cfg.start_date, cfg.end_date, ctx.compute.max_memory) for i, p in enumerate(paths)]
+    check_quantities(tracks)
+    try:
+        grid = common_grid([t.grid for t in tracks], extent, cfg.align_to)
+    except InputError as err:
+        raise InputError(f"{err}: {', '.join(str(t.path) for t in tracks)}") from None
+    rereference(tracks, cfg.reference_point)
+    if cfg.snwe:
+        rows, cols = grid.window(cfg.snwe)
+        grid = grid.subset(rows, cols)
+    return [t.on_grid(grid, cfg.resample) for t in tracks], grid
+
+
+def _path(text: str, ctx: RunContext) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else ctx.project_dir / path
+
+
+def _enu_groups(enu: tuple | None, count: int, base: Path) -> list[tuple[Path, Path, Path]] | None:
+    if not enu:
+        return None
+    groups = [tuple(_path(p, RunContext(base)) for p in group.split()) for group in enu]
+    if len(groups) != count or any(len(g) != 3 for g in groups):
+        raise InputError(f"mimtpy.horzvert.enu: give 'E N U' rasters for each of the {count} tracks, "
+                         "tracks separated by commas")
+    return groups
+
+
+def output_names(cfg: HorzvertConfig, components: list[str]) -> dict[str, str]:
+    prefix = f"{cfg.outname}_" if cfg.outname else ""
+    return {c: f"{prefix}{c}" for c in components}
+
+
+def write_decomposition(dec: Decomposition, tracks: list[Track], cfg: HorzvertConfig, outdir: Path,
+                        settings: dict) -> list[Path]:
+    """hz/up(/north).h5 with their std, cond.h5, and GeoTIFFs."""
+    quantity = tracks[0].quantity
+    unit = tracks[0].unit
+    base = {k: v for k, v in tracks[0].attrs.items()
+            if k not in ("FILE_TYPE", "REF_Y", "REF_X", "ORBIT_DIRECTION", "HEADING", "mimtpy_settings", "UNIT")}
+    base.update(dec.grid.to_attrs())
+    base.update(FILE_TYPE=quantity, UNIT=unit, HORZ_AZIMUTH=cfg.azimuth if "north" not in dec.components else -90.0,
+                INPUT_TRACKS=" ".join(str(t.path) for t in tracks))
+    for key in ("REF_LAT", "REF_LON"):
+        if key in tracks[0].attrs:
+            base[key] = tracks[0].attrs[key]
+    written = []
+    for comp, name in output_names(cfg, list(dec.components)).items():
+        attrs = {**base, "COMPONENT": comp}
+        data = {quantity: dec.components[comp], f"{quantity}Std": dec.std[comp]}
+        written.append(write_h5(outdir / f"{name}.h5", data, attrs, settings=settings,
+                                units={quantity: unit, f"{quantity}Std": unit}))
+        written.append(write_geotiff(outdir / f"{name}.tif", dec.components[comp], dec.grid, attrs))
+    cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
+    written.append(write_h5(outdir / f"{cond_name}.h5", {"cond": dec.cond}, {**base, "FILE_TYPE": "cond", "UNIT": "1"},
+                            settings=settings))
+    return written
+
+
+def run(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
+    """The horzvert step: decompose the DataSet tracks; returns the files written."""
+    if cfg.timeseries:
+        from mimtpy.analysis.horzvert_ts import run_timeseries
+        return run_timeseries(cfg, ctx)
+    outdir = cfg.outdir or ctx.project_dir / "horzvert"
+    paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
+    settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
+    names = output_names(cfg, ["hz", "up"] + (["north"] if cfg.north else []))
+    outputs = [outdir / f"{n}.h5" for n in names.values()]
+    if ctx.is_current(outputs, paths, settings):
+        return outputs
+    tracks, grid = prepare_tracks(cfg, ctx)
+    check_tracks(tracks)
+    north = north_std = None
+    if cfg.north:
+        north, north_std = north_constraint(_path(str(cfg.north), ctx), grid, cfg.resample)
+    dec = decompose(tracks, cfg.azimuth, north, north_std, cfg.weighted)
+    valid = np.isfinite(dec.components["up"]).sum()
+    if valid == 0:
+        raise InputError(f"the tracks {', '.join(str(t.path) for t in tracks)} have no valid pixel in common")
+    logger.info("horzvert: %d tracks on a %dx%d grid, %d pixels solved; median cond %.2f", len(tracks),
+                grid.length, grid.width, valid, float(np.nanmedian(dec.cond)))
+    return write_decomposition(dec, tracks, cfg, outdir, settings)

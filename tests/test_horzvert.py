@@ -1,0 +1,211 @@
+"""horzvert: E/U (and N with GNSS) from ascending + descending tracks against the synthetic truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial import Delaunay
+
+from mimtpy.analysis import horzvert
+from mimtpy.context import RunContext
+from mimtpy.core.dates import decimal_years
+from mimtpy.core.grid import Grid
+from mimtpy.errors import InputError, ProductError
+from mimtpy.io import open_product, write_geotiff, write_h5
+from mimtpy.template import parse_template_text
+
+from .conftest import make_products
+
+# an east-west fault (motion purely east-west, no north) through the centre of the reference pixel row
+FAULT_EW = dict(mogi="none", fault="34.1515 -118.15 90 0.03 6", referencePoint="34.15 -118.25")
+
+
+def assert_close_where_valid(actual: np.ndarray, expected: np.ndarray, atol: float, min_valid: float = 0.5):
+    ok = np.isfinite(actual) & np.isfinite(expected)
+    assert ok.mean() > min_valid
+    assert np.max(np.abs(actual[ok] - expected[ok])) < atol
+
+
+def hv_config(folder: Path, tracks: list[Path], **keys: str):
+    lines = [f"mimtpy.horzvert.DataSet = {', '.join(map(str, tracks))}", f"mimtpy.horzvert.outdir = {folder}"]
+    lines += [f"mimtpy.horzvert.{k} = {v}" for k, v in keys.items()]
+    return parse_template_text("\n".join(lines), folder / "hv.template").configs["horzvert"]
+
+
+def run_hv(folder: Path, tracks: list[Path], **keys: str) -> dict[str, object]:
+    cfg = hv_config(folder, tracks, **keys)
+    outputs = horzvert.run(cfg, RunContext(folder))
+    return {p.stem: open_product(p) for p in outputs if p.suffix == ".h5"}
+
+
+@pytest.fixture(scope="module")
+def ew_clean(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ew_clean")
+    return make_products(folder, tracks="asc, desc", noise="0", atmosphere="0", holes="0", **FAULT_EW)
+
+
+def test_noise_free_tracks_give_the_true_east_and_zero_up(ew_clean, tmp_path):
+    out = run_hv(tmp_path, ew_clean)
+    east = open_product(ew_clean[0].parent / "truth.h5").read("east")
+    hz, up = out["hz"].read("velocity"), out["up"].read("velocity")
+    assert np.isfinite(hz).mean() > 0.95
+    assert np.nanmax(np.abs(east)) > 0.01
+    assert_close_where_valid(hz, east, 1e-6, 0.9)
+    assert np.nanmax(np.abs(up)) < 1e-6
+    assert out["hz"].attrs["UNIT"] == "m/year" and out["hz"].file_type == "velocity"
+    cond = out["cond"].read("cond")
+    assert 1 < np.nanmin(cond) and np.nanmax(cond) < 3      # ascending + descending is well conditioned
+
+
+def test_azimuth_north_is_the_other_sign_convention(ew_clean, tmp_path):
+    """Horizontal along azimuth +90 (west) is minus the eastward component."""
+    east = run_hv(tmp_path / "e", ew_clean)["hz"].read("velocity")
+    west = run_hv(tmp_path / "w", ew_clean, azimuth="90")["hz"].read("velocity")
+    assert_close_where_valid(west, -east, 1e-7, 0.9)
+
+
+def test_noisy_tracks_are_recovered_within_the_propagated_std(tmp_path):
+    tracks = make_products(tmp_path, tracks="asc, desc", noise="0.003", atmosphere="0.002", holes="0.02", **FAULT_EW)
+    out = run_hv(tmp_path / "hv", tracks)
+    truth = open_product(tracks[0].parent / "truth.h5")
+    for comp, true in (("hz", truth.read("east")), ("up", truth.read("up"))):
+        est, std = out[comp].read("velocity"), out[comp].read("velocityStd")
+        z = (est - true) / std
+        ok = np.isfinite(z)
+        assert ok.mean() > 0.8
+        assert np.mean(np.abs(z[ok]) < 3) > 0.98, comp
+        assert 0.4 < np.std(z[ok]) < 1.5, comp
+        assert np.nanmedian(std) < 0.004
+
+
+def test_gnss_north_grid_gives_east_north_up(tmp_path):
+    """A Mogi source (radial motion, north included) at one corner, referenced far away."""
+    tracks = make_products(tmp_path, tracks="asc, desc", noise="0", atmosphere="0", holes="0",
+                           mogi="34.25 -118.05 2 -1e6", referencePoint="34.02 -118.28")
+    truth = open_product(tracks[0].parent / "truth.h5")
+    north = truth.read("north")
+    gnss = write_geotiff(tmp_path / "north.tif", north, truth.grid, {"FILE_TYPE": "north", "UNIT": "m/year"})
+    out = run_hv(tmp_path / "hv", tracks, north=str(gnss))
+    assert set(out) == {"hz", "up", "north", "cond"}
+    east, up = truth.read("east"), truth.read("up")
+    assert np.nanmax(np.abs(up)) > 0.02 and np.nanmax(np.abs(north)) > 0.005
+    # the reference point moves by < 0.2 mm/yr: that is the only difference left
+    assert_close_where_valid(out["hz"].read("velocity"), east, 3e-4, 0.9)
+    assert_close_where_valid(out["up"].read("velocity"), up, 3e-4, 0.9)
+    # without north the 2-component model leaks north motion into the result
+    biased = run_hv(tmp_path / "hv2", tracks)["up"].read("velocity")
+    assert np.nanmax(np.abs(biased - up)) > 1e-3
+
+
+def test_gnss_station_table_is_interpolated(tmp_path):
+    grid = Grid(50, 40, 10.0, 20.0, 0.01, -0.01)
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(9.9, 10.6, 40), rng.uniform(19.5, 20.1, 40)
+    vn = 0.01 * (lon - 10) + 0.002
+    table = tmp_path / "gnss.txt"
+    np.savetxt(table, np.column_stack([lon, lat, vn, np.full(40, 0.001)]), header="lon lat vn sn")
+    north, std = horzvert.north_constraint(table, grid, "nearest")
+    glon, glat = np.meshgrid(grid.lons(), grid.lats())
+    inside = Delaunay(np.column_stack([lon, lat])).find_simplex(np.column_stack([glon.ravel(), glat.ravel()])) >= 0
+    inside = inside.reshape(grid.shape)
+    assert inside.mean() > 0.5 and np.isfinite(north).all()           # nearest station outside the hull
+    np.testing.assert_allclose(north[inside], (0.01 * (glon - 10) + 0.002)[inside], atol=1e-9)   # linear: exact
+    assert std is not None and np.allclose(std, 0.001)
+    (tmp_path / "bad.txt").write_text("1 2\n")
+    with pytest.raises(ProductError, match=r"bad\.txt"):
+        horzvert.north_constraint(tmp_path / "bad.txt", grid, "nearest")
+
+
+def test_tracks_on_different_grids_are_resampled_to_the_coarsest(ew_clean, tmp_path):
+    """The descending track re-gridded at twice the step with a half-pixel offset."""
+    desc = open_product(ew_clean[1])
+    truth = open_product(ew_clean[1].parent / "truth.h5")
+    g = desc.grid
+    coarse = Grid(g.width // 2 - 1, g.length // 2 - 1, g.x_first + g.x_step / 2, g.y_first + g.y_step / 2,
+                  2 * g.x_step, 2 * g.y_step)
+    from mimtpy.core.resample import resample
+    vel = resample(truth.read("los_velocity"), g, coarse, "bilinear")
+    inc = resample(desc.read("incidenceAngle"), g, coarse, "bilinear")
+    az = resample(desc.read("azimuthAngle"), g, coarse, "bilinear")
+    attrs = {**coarse.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "ORBIT_DIRECTION": "DESCENDING",
+             "REF_LAT": desc.attrs["REF_LAT"], "REF_LON": desc.attrs["REF_LON"]}
+    write_h5(tmp_path / "desc_coarse.h5", {"velocity": vel}, attrs)
+    write_h5(tmp_path / "geom_coarse.h5", {"incidenceAngle": inc, "azimuthAngle": az},
+             {**coarse.to_attrs(), "FILE_TYPE": "geometry"})
+    asc_truth = open_product(ew_clean[0].parent / "truth.h5")
+    write_h5(tmp_path / "asc.h5", {"velocity": asc_truth.read("los_velocity")},
+             {**asc_truth.grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "ORBIT_DIRECTION": "ASCENDING",
+              "REF_LAT": desc.attrs["REF_LAT"], "REF_LON": desc.attrs["REF_LON"]})
+    out = run_hv(tmp_path / "hv", [tmp_path / "asc.h5", tmp_path / "desc_coarse.h5"],
+                 geometry=f"{ew_clean[0]}, {tmp_path / 'geom_coarse.h5'}", resample="bilinear")
+    hz = out["hz"]
+    assert hz.grid.x_step == pytest.approx(coarse.x_step)
+    east = resample(truth.read("east"), g, hz.grid, "bilinear")
+    ok = np.isfinite(hz.read("velocity")) & np.isfinite(east)
+    assert ok.mean() > 0.8
+    # bilinear interpolation of the smooth field: small errors, largest at the fault
+    assert np.median(np.abs(hz.read("velocity")[ok] - east[ok])) < 2e-4
+
+
+def test_decomposed_time_series_of_tracks_with_different_dates(tmp_path):
+    keys = dict(noise="0", atmosphere="0", holes="0", dropFraction="0", endDate="20180101", **FAULT_EW)
+    (asc,) = make_products(tmp_path / "a", tracks="asc", startDate="20170103", **keys)
+    (desc,) = make_products(tmp_path / "d", tracks="desc", startDate="20170109", **keys)
+    assert set(open_product(asc).dates).isdisjoint(open_product(desc).dates)
+    cfg = hv_config(tmp_path / "hv", [asc, desc], timeseries="yes")
+    hz_path, up_path = horzvert.run(cfg, RunContext(tmp_path))
+    hz, up = open_product(hz_path), open_product(up_path)
+    assert hz.file_type == "timeseries" and hz.dates[0] >= "20170109" and hz.dates[0] in open_product(asc).dates
+    east = open_product(asc.parent / "truth.h5").read("east")
+    t = decimal_years(hz.dates)
+    series = hz.read("timeseries")
+    expected = east[None] * (t - t[0])[:, None, None]
+    assert_close_where_valid(series, expected, 2e-6, 0.9)
+    assert np.nanmax(np.abs(up.read("timeseries"))) < 2e-6
+    assert "linear in time" in hz.attrs["TIME_INTERPOLATION"]
+
+
+def test_bad_inputs_name_the_files_and_write_nothing(ew_clean, noisy_pair, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="two or more tracks"):
+        run_hv(out, ew_clean[:1])
+    with pytest.raises(InputError, match="all tracks are ASCENDING"):
+        run_hv(out, [ew_clean[0], ew_clean[0]])
+    vel = write_h5(tmp_path / "v.h5", {"velocity": np.zeros((5, 5), np.float32)},
+                   {**Grid(5, 5, 50.0, 10.0, 0.1, -0.1).to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year",
+                    "HEADING": -12, "CENTER_INCIDENCE_ANGLE": 35, "ORBIT_DIRECTION": "ASCENDING"})
+    with pytest.raises(InputError, match="do not overlap"):
+        run_hv(out, [vel, ew_clean[1]])
+    disp = write_h5(tmp_path / "d.h5", {"displacement": np.zeros((5, 5), np.float32)},
+                    {**Grid(5, 5, 50.0, 10.0, 0.1, -0.1).to_attrs(), "FILE_TYPE": "displacement", "UNIT": "m",
+                     "HEADING": -168, "CENTER_INCIDENCE_ANGLE": 35, "ORBIT_DIRECTION": "DESCENDING"})
+    with pytest.raises(InputError, match=r"mix velocity and displacement: .*v\.h5 \(velocity.*d\.h5 \(displacement"):
+        run_hv(out, [vel, disp])
+    nogeom = write_h5(tmp_path / "n.h5", {"velocity": np.zeros((5, 5), np.float32)},
+                      {**Grid(5, 5, 50.0, 10.0, 0.1, -0.1).to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year"})
+    with pytest.raises(ProductError, match=r"n\.h5: no LOS geometry"):
+        run_hv(out, [nogeom, vel])
+    weird = write_h5(tmp_path / "w.h5", {"velocity": np.zeros((5, 5), np.float32)},
+                     {**Grid(5, 5, 50.0, 10.0, 0.1, -0.1).to_attrs(), "FILE_TYPE": "velocity", "UNIT": "furlong"})
+    with pytest.raises(ProductError, match=r"w\.h5: dataset 'velocity' has unit 'furlong'"):
+        run_hv(out, [weird, vel])
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_constant_geometry_from_attributes_is_used_and_logged(tmp_path, caplog):
+    grid = Grid(6, 6, 50.0, 10.0, 0.1, -0.1)
+    common = {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "mm/yr", "CENTER_INCIDENCE_ANGLE": 39.0}
+    from mimtpy.core.geometry import enu_to_los
+    up_true = 0.004
+    asc = write_h5(tmp_path / "a.h5", {"velocity": np.full((6, 6), 1000 * enu_to_los(0.002, 0, up_true, 39.0, 102.0),
+                                                            np.float32)},
+                   {**common, "HEADING": -12.0, "ORBIT_DIRECTION": "ASCENDING"})
+    desc = write_h5(tmp_path / "d.h5", {"velocity": np.full((6, 6), 1000 * enu_to_los(0.002, 0, up_true, 39.0, -102.0),
+                                                             np.float32)},
+                    {**common, "HEADING": -168.0, "ORBIT_DIRECTION": "DESCENDING"})
+    out = run_hv(tmp_path / "hv", [asc, desc])
+    np.testing.assert_allclose(out["up"].read("velocity"), up_true, atol=1e-6)       # mm/yr read as m/yr SI
+    np.testing.assert_allclose(out["hz"].read("velocity"), 0.002, atol=1e-6)
+    assert "constant geometry from attributes" in caplog.text
