@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mimtpy.analysis import horzvert
+from mimtpy.analysis import concatenation, horzvert
 from mimtpy.basic import plot, velcumu
 from mimtpy.config import STEP_SECTIONS, SectionConfig
 from mimtpy.context import RunContext
@@ -36,6 +36,7 @@ STEPS: list[Step] = [
     Step("synthetic", "tools", synthetic.run),
     Step("velcumu", "basic", velcumu.run),
     Step("horzvert", "analysis", horzvert.run),
+    Step("concatenation", "analysis", concatenation.run),
     Step("plot", "basic", plot.run),
 ]
 STEP_NAMES = [s.name for s in STEPS]
@@ -91,6 +92,10 @@ def plan(template: Template, steps: list[Step]) -> list[tuple[Step, list[str]]]:
             names = ["hz", "up"] + (["north"] if cfg.north else [])
             suffix = "_timeseries.h5" if cfg.timeseries else ".h5 + .tif"
             info.append(f"writes {', '.join(n + suffix for n in names)} under {cfg.outdir or base / 'horzvert'}")
+        elif step.name == "concatenation":
+            info += _plan_multitrack(template, "concatenation", cfg, base, planned, problems)
+            info.append(f"writes {cfg.outname or '<dataname>_mosaic'}.h5 + overlap report under "
+                        f"{cfg.outdir or base / 'concatenation'}")
         elif step.name == "plot":
             for entry in cfg.dataset or ():
                 path = Path(entry) if Path(entry).is_absolute() else base / entry

@@ -245,6 +245,28 @@ class HorzvertConfig(SectionConfig):
 
 
 @dataclass(frozen=True)
+class ConcatenationConfig(SectionConfig):
+    SECTION: ClassVar[str] = "concatenation"
+    HELP: ClassVar[str] = ("Mosaic of two or more tracks with offsets solved over the network of overlaps "
+                           "(analysis; scripts concatenate_tracks.py, track_offset.py)")
+    dataset: tuple = option("DataSet", "none", "tracks: .h5/.he5/GeoTIFF products or their project folders; the order sets the dominant track", "paths")
+    dataname: str = option("dataname", "auto", "dataset to mosaic (velocity, displacement, timeseries, temporalCoherence, mask, a geometry dataset); auto = the main dataset", "str")
+    rewrite: bool = option("rewrite", "no", "recompute even when the mosaic is up to date (inputs are never rewritten)", "bool")
+    plotpair: bool = option("plotpair", "yes", "draw the difference map and a profile across every overlap", "bool")
+    azimuth: float = option("azimuth", "auto", "direction of the profiles across overlaps, degrees from north anticlockwise; auto = across each overlap strip", "float", lo=-360, hi=360)
+    offset_model: str = option("offsetModel", "offset", "correction per track: none, offset (median) or ramp (robust plane)", "choice", choices=("none", "offset", "ramp"))
+    blend: str = option("blend", "mean", "how overlaps are combined", "choice", choices=("mean", "dominant", "feather"))
+    reference_track: str = option("referenceTrack", "auto", "track kept fixed: index or name; auto = the track overlapping most", "str")
+    min_overlap: int = option("minOverlap", "100", "fewest common pixels for an overlap to count", "int", lo=1)
+    date_tolerance: int = option("dateTolerance", "6", "days within which epochs of different tracks match (time series)", "int", lo=0, hi=366)
+    mask_mode: str = option("maskMode", "union", "how masks are combined", "choice", choices=("union", "intersection"))
+    resample: str = option("resample", "nearest", "how tracks are resampled onto the union grid", "choice", choices=("nearest", "bilinear"))
+    align_to: int = option("alignTo", "0", "index of the track whose pixel lattice the union grid keeps", "int", lo=0)
+    outname: str = option("outname", "auto", "name of the mosaic; auto = <dataname>_mosaic", "str")
+    outdir: Path = option("outdir", "auto", "output folder; auto = <template folder>/concatenation", "path")
+
+
+@dataclass(frozen=True)
 class PlotConfig(SectionConfig):
     SECTION: ClassVar[str] = "plot"
     HELP: ClassVar[str] = "Maps of products (basic; script plot_geotiff.py)"
@@ -258,7 +280,8 @@ class PlotConfig(SectionConfig):
 
 
 #: every section in step order; non-step sections (compute) configure the others
-SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, HorzvertConfig, PlotConfig]
+SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, HorzvertConfig,
+                                        ConcatenationConfig, PlotConfig]
 STEP_SECTIONS = [s for s in SECTIONS if s.IS_STEP]
 SECTION_BY_NAME = {s.SECTION: s for s in SECTIONS}
 

@@ -102,7 +102,8 @@ def test_horzvert_equals_mintpy_asc_desc2horz_vert_with_constant_geometry(noisy_
     mintpy("asc_desc2horz_vert.py", *map(str, files), "-g", *map(str, geoms), "-o", "hz_mintpy.h5", "up_mintpy.h5",
            cwd=tmp_path)
     text = "\n".join([f"mimtpy.horzvert.DataSet = {files[0]}, {files[1]}",
-                      f"mimtpy.horzvert.geometry = {geoms[0]}, {geoms[1]}", f"mimtpy.horzvert.outdir = {tmp_path}/ours"])
+                      f"mimtpy.horzvert.geometry = {geoms[0]}, {geoms[1]}",
+                      f"mimtpy.horzvert.outdir = {tmp_path}/ours"])
     cfg = parse_template_text(text, tmp_path / "t.template").configs["horzvert"]
     horzvert.run(cfg, RunContext(tmp_path))
     for comp in ("hz", "up"):

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from mimtpy.analysis.horzvert import check_tracks, decompose, output_names
-from mimtpy.analysis.tracks import Track, load_geometry, reference_value, track_name
-from mimtpy.basic.velcumu import resolve_dataset
+from mimtpy.analysis.tracks import Track, load_geometry, reference_value
+from mimtpy.basic.velcumu import project_name, resolve_dataset
 from mimtpy.config import HorzvertConfig
 from mimtpy.context import RunContext
 from mimtpy.core.blocks import iterate_blocks
@@ -87,7 +87,7 @@ def run_timeseries(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     shells = []
     for product in products:
         e, n, u = load_geometry(product, product.grid)
-        shells.append(Track(track_name(product.path), product.path, product.grid, "displacement",
+        shells.append(Track(project_name(product.path), product.path, product.grid, "displacement",
                             np.zeros(product.grid.shape, np.float32), None, e, n, u, dict(product.attrs)))
     check_tracks(shells)
     shells = [t.on_grid(grid, cfg.resample) for t in shells]

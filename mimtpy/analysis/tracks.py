@@ -134,10 +134,6 @@ def load_geometry(product: Product, grid: Grid, geometry: Path | None = None,
                        "E/N/U rasters, or the HEADING and CENTER_INCIDENCE_ANGLE attributes")
 
 
-def track_name(path: Path) -> str:
-    return velcumu.project_name(path) if path.parent.name != "velocity" else path.parent.parent.parent.name
-
-
 def load_track(path: Path, dataname: str | None = None, geometry: Path | None = None,
                enu: tuple[Path, Path, Path] | None = None, start: str | None = None, end: str | None = None,
                max_memory: float = 4.0) -> Track:
@@ -168,7 +164,7 @@ def load_track(path: Path, dataname: str | None = None, geometry: Path | None = 
         std = product.read(f"{name}Std").astype(np.float32) * factor if f"{name}Std" in product.datasets else None
         attrs = dict(product.attrs)
     east, north, up = load_geometry(product, grid, geometry, enu)
-    return Track(track_name(path), path, grid, quantity, los, std, east, north, up, attrs)
+    return Track(velcumu.project_name(path), path, grid, quantity, los, std, east, north, up, attrs)
 
 
 def _main_dataset(product: Product) -> str:

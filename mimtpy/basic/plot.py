@@ -67,7 +67,8 @@ def map_data(product: Product, name: str | None = None) -> MapData:
     if "ORBIT_DIRECTION" in a:
         track = f" {a['ORBIT_DIRECTION'][:3].lower()}" + (f" T{a['relative_orbit']}" if "relative_orbit" in a else "")
     ref = (float(a["REF_LAT"]), float(a["REF_LON"])) if "REF_LAT" in a and "REF_LON" in a else None
-    return MapData(values * factor, (w, e, s, n), unit, f"{name}{period}{track}", ref)
+    label = f"{a['COMPONENT']} {name}" if "COMPONENT" in a else name
+    return MapData(values * factor, (w, e, s, n), unit, f"{label}{period}{track}", ref)
 
 
 def draw_map(ax, data: MapData, cfg: PlotConfig):
@@ -115,8 +116,7 @@ def plot_overview(paths: list[Path], cfg: PlotConfig, out: Path) -> Path:
         data = map_data(open_product(path))
         image = draw_map(ax, data, cfg)
         fig.colorbar(image, ax=ax, label=data.unit, shrink=0.8)
-        ax.set_title(f"{path.parent.parent.parent.name}/{path.parent.name}\n{data.title}"
-                     if path.parent.parent.name == "mintpy" else data.title, fontsize=8)
+        ax.set_title(f"{project_name(path)}/{path.stem}\n{data.title}", fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.set_axis_off()
     fig.tight_layout()

@@ -304,5 +304,10 @@ def run(cfg: VelcumuConfig, ctx: RunContext) -> list[Path]:
 
 
 def project_name(path: Path) -> str:
-    """MimtPy project name of a product: the folder above ``mintpy/``, else the file stem."""
-    return path.parent.parent.name if path.parent.name == "mintpy" else path.stem
+    """MimtPy project name of a product: the folder above ``mintpy/`` (for files in ``mintpy/`` or
+    one folder below it, like ``mintpy/velocity/``), else the folder of the file."""
+    parents = path.parents
+    for level in (0, 1):
+        if len(parents) > level + 1 and parents[level].name == "mintpy":
+            return parents[level + 1].name
+    return path.parent.name or path.stem
