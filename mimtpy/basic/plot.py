@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mimtpy.basic.velcumu import project_name
 from mimtpy.config import PlotConfig
 from mimtpy.context import RunContext
 from mimtpy.errors import InputError
