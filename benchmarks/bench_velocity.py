@@ -14,9 +14,6 @@ LAPACK calls run on the machine's best kernel.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,11 +25,8 @@ from mimtpy.core.grid import Grid
 from mimtpy.core.linfit import fit_lines, fit_lines_numpy
 from mimtpy.io import open_product, write_h5
 
-BIN = Path(sys.executable).parent
-MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-           "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); dt = time.perf_counter() - t; "
-           "print(r.returncode, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-           "sys.stderr.write(r.stderr[-3000:] if r.returncode else '')")
+sys.path.insert(0, str(Path(__file__).parent))
+from _measure import BIN, measure, save_result
 
 
 def make_timeseries(path: Path, width: int, length: int, epochs: int) -> None:
@@ -50,15 +44,6 @@ def make_timeseries(path: Path, width: int, length: int, epochs: int) -> None:
     attrs = {**grid.to_attrs(), "FILE_TYPE": "timeseries", "UNIT": "m", "REF_Y": 500, "REF_X": 500,
              "REF_DATE": dates[0], "WAVELENGTH": 0.05546576}
     write_h5(path, {"timeseries": ts, "bperp": np.zeros(epochs, np.float32)}, attrs, dates=dates)
-
-
-def measure(cmd: list[str], cwd: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, cwd=cwd, env=env)
-    code, seconds, maxrss_kb = out.stdout.split()
-    if code != "0":
-        raise RuntimeError(f"{cmd[0]} failed:\n{out.stderr}")
-    return {"seconds": float(seconds), "peak_rss_mb": int(maxrss_kb) / 1024}
 
 
 def kernel_vs_numpy() -> dict:
@@ -99,10 +84,7 @@ def main() -> int:
             "max_abs_velocity_difference_m_per_yr": float(np.max(np.abs(v[both] - v_ref[both]))),
             "kernel_vs_numpy_reference": kernel_vs_numpy(),
         }
-    print(json.dumps(result, indent=2))
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_velocity.json").write_text(json.dumps(result, indent=2))
+    save_result("bench_velocity", result)
     return 0
 
 

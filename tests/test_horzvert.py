@@ -209,3 +209,23 @@ def test_constant_geometry_from_attributes_is_used_and_logged(tmp_path, caplog):
     np.testing.assert_allclose(out["up"].read("velocity"), up_true, atol=1e-6)       # mm/yr read as m/yr SI
     np.testing.assert_allclose(out["hz"].read("velocity"), 0.002, atol=1e-6)
     assert "constant geometry from attributes" in caplog.text
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_two_unknown_kernel_equals_numpy_reference(weighted):
+    rng = np.random.default_rng(3)
+    shape = (70, 90)
+    obs = [rng.normal(0, 0.01, shape).astype(np.float32) for _ in range(3)]
+    g0 = [rng.uniform(-0.8, 0.8, shape).astype(np.float32) for _ in range(3)]
+    g1 = [rng.uniform(0.6, 0.9, shape).astype(np.float32) for _ in range(3)]
+    sigma = [rng.uniform(0.001, 0.003, shape).astype(np.float32) for _ in range(3)] if weighted else None
+    obs[0][:5] = np.nan                       # two observations left
+    obs[1][:3] = np.nan                       # one left: no solution
+    g0[2][-4:] = g0[1][-4:] = g0[0][-4:] = 0  # no horizontal sensitivity: singular
+    a = horzvert.solve_two(obs, sigma, g0, g1)
+    b = horzvert.solve_two_numpy(obs, sigma, g0, g1)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=2e-5, atol=1e-9, equal_nan=True)
+    assert np.isnan(a[0][:3]).all() and np.isfinite(a[0][3:5]).all() and np.isnan(a[0][-4:]).all()
+    with pytest.raises(InputError, match="one shape"):
+        horzvert.solve_two(obs[:2], None, g0[:2], [g1[0], g1[1][:5]])

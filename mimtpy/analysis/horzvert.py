@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mimtpy._kernels.lsq2 import solve_two_kernel
 from mimtpy.analysis.tracks import Track, check_quantities, load_track, rereference
 from mimtpy.basic.velcumu import resolve_dataset
 from mimtpy.config import HorzvertConfig
@@ -48,41 +49,79 @@ def horizontal_coefficients(track: Track, azimuth: float) -> np.ndarray:
     return track.east * -np.sin(a) + track.north * np.cos(a)
 
 
-def solve_per_pixel(obs: np.ndarray, sigma: np.ndarray | None, design: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Least squares at every pixel: obs (T, P), design (T, K, P), sigma (T, P) or None.
+def solve_two(obs: list[np.ndarray], sigma: list[np.ndarray] | None, g0: list[np.ndarray], g1: list[np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Least squares for two unknowns at every pixel: ``obs[t] = g0[t] x0 + g1[t] x1``.
 
-    Missing observations (NaN) are left out per pixel; pixels with fewer than K observations
-    or a singular system are NaN. Returns estimates (K, P), their std (K, P; NaN without
-    sigma) and the condition number of the unweighted design (P).
+    One array per track t (any shape, all equal). Missing observations (NaN) are left out per
+    pixel; pixels with fewer than two observations or a singular system are NaN. With ``sigma``
+    the observations are weighted by 1/sigma^2 and the std of x0, x1 is ``sqrt(diag((G^T W G)^-1))``;
+    without it the std is NaN. Returns x0, x1, std0, std1 and the condition number of the
+    unweighted design, as float32. Runs the compiled kernel; :func:`solve_two_numpy` is the
+    reference implementation (float64 closed-form 2x2 algebra).
     """
-    valid = np.isfinite(obs) & np.all(np.isfinite(design), axis=1)
-    if sigma is not None:
-        valid &= np.isfinite(sigma) & (sigma > 0)
-    if sigma is None:
-        w = valid.astype(np.float64)
-    else:
-        w = np.where(valid, 1.0 / np.where(valid, sigma, 1.0) ** 2, 0.0)
-    g = np.where(valid[:, None, :], design, 0.0)
-    y = np.where(valid, obs, 0.0)
-    normal = np.einsum("tkp,tlp,tp->pkl", g, g, w)
-    rhs = np.einsum("tkp,tp,tp->pk", g, w, y)
-    plain = np.einsum("tkp,tlp->pkl", g, g)
-    k = design.shape[1]
-    enough = valid.sum(axis=0) >= k
-    det = np.linalg.det(plain)
-    ok = enough & (np.abs(det) > 1e-12)
-    est = np.full((k, obs.shape[1]), np.nan)
-    std = np.full((k, obs.shape[1]), np.nan)
-    cond = np.full(obs.shape[1], np.nan)
-    if ok.any():
-        inv = np.linalg.inv(normal[ok])
-        est[:, ok] = np.einsum("pkl,pl->kp", inv, rhs[ok])
+    shape = obs[0].shape
+    if len(obs) < 2 or any(a.shape != shape for a in (*obs, *g0, *g1, *(sigma or []))):
+        raise InputError("solve_two: need two or more observation arrays of one shape, with matching coefficients")
+
+    def stack(arrays):
+        return np.ascontiguousarray(np.stack([a.ravel() for a in arrays]), dtype=np.float32)
+
+    weighted = sigma is not None
+    s = stack(sigma) if weighted else np.zeros((1, 1), np.float32)
+    out = solve_two_kernel(stack(obs), s, stack(g0), stack(g1), weighted)
+    return tuple(o.reshape(shape) for o in out)
+
+
+def solve_two_numpy(obs: list[np.ndarray], sigma: list[np.ndarray] | None, g0: list[np.ndarray],
+                    g1: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """NumPy reference of :func:`solve_two` (same conventions and results)."""
+    shape = obs[0].shape
+    a = np.zeros(shape)
+    b = np.zeros(shape)
+    c = np.zeros(shape)
+    r0 = np.zeros(shape)
+    r1 = np.zeros(shape)
+    pa = np.zeros(shape)
+    pb = np.zeros(shape)
+    pc = np.zeros(shape)
+    count = np.zeros(shape, np.int16)
+    for t in range(len(obs)):
+        d = obs[t].astype(np.float64)
+        h, u = g0[t].astype(np.float64), g1[t].astype(np.float64)
+        valid = np.isfinite(d) & np.isfinite(h) & np.isfinite(u)
         if sigma is not None:
-            std[:, ok] = np.sqrt(np.einsum("pkk->kp", inv))
-        eig = np.linalg.eigvalsh(plain[ok])
-        cond[ok] = np.sqrt(eig[:, -1] / np.maximum(eig[:, 0], 1e-300))
-    return est, std, cond
+            valid &= np.isfinite(sigma[t]) & (sigma[t] > 0)
+            w = np.where(valid, 1.0 / np.where(valid, sigma[t], 1.0).astype(np.float64) ** 2, 0.0)
+        else:
+            w = valid.astype(np.float64)
+        h = np.where(valid, h, 0.0)
+        u = np.where(valid, u, 0.0)
+        d = np.where(valid, d, 0.0)
+        count += valid
+        a += w * h * h
+        b += w * h * u
+        c += w * u * u
+        r0 += w * h * d
+        r1 += w * u * d
+        pa += h * h
+        pb += h * u
+        pc += u * u
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = a * c - b * b
+        plain_det = pa * pc - pb * pb
+        ok = (count >= 2) & (plain_det > 1e-12 * np.maximum(pa * pc, 1e-300)) & (det != 0)
+        x0 = np.where(ok, (c * r0 - b * r1) / det, np.nan)
+        x1 = np.where(ok, (a * r1 - b * r0) / det, np.nan)
+        if sigma is not None:
+            s0 = np.where(ok, np.sqrt(c / det), np.nan)
+            s1 = np.where(ok, np.sqrt(a / det), np.nan)
+        else:
+            s0 = s1 = np.full(shape, np.nan)
+        mean = (pa + pc) / 2
+        root = np.sqrt(((pa - pc) / 2) ** 2 + pb**2)
+        cond = np.where(ok, np.sqrt((mean + root) / (mean - root)), np.nan)
+    return x0, x1, s0, s1, cond
 
 
 def decompose(tracks: list[Track], azimuth: float = -90.0, north: np.ndarray | None = None,
@@ -93,26 +132,23 @@ def decompose(tracks: list[Track], azimuth: float = -90.0, north: np.ndarray | N
     the returned components are 'hz' (east), 'up' and 'north'.
     """
     grid = tracks[0].grid
-    shape = grid.shape
-    obs = np.stack([t.los.ravel() for t in tracks]).astype(np.float64)
     have_std = weighted and all(t.std is not None for t in tracks)
-    sigma = np.stack([t.std.ravel() for t in tracks]).astype(np.float64) if have_std else None
+    obs = [t.los for t in tracks]
+    sigma = [t.std for t in tracks] if have_std else None
     if north is None:
-        gh = np.stack([horizontal_coefficients(t, azimuth).ravel() for t in tracks])
+        gh = [horizontal_coefficients(t, azimuth) for t in tracks]
     else:
-        obs = obs - np.stack([t.north.ravel() for t in tracks]) * north.ravel()
-        if sigma is not None:
-            n_sigma = np.zeros_like(north) if north_std is None else north_std
-            sigma = np.sqrt(sigma**2 + (np.stack([t.north.ravel() for t in tracks]) * n_sigma.ravel()) ** 2)
-        gh = np.stack([t.east.ravel() for t in tracks])
-    gu = np.stack([t.up.ravel() for t in tracks])
-    est, std, cond = solve_per_pixel(obs, sigma, np.stack([gh, gu], axis=1))
-    comps = {"hz": est[0].reshape(shape).astype(np.float32), "up": est[1].reshape(shape).astype(np.float32)}
-    stds = {"hz": std[0].reshape(shape).astype(np.float32), "up": std[1].reshape(shape).astype(np.float32)}
+        obs = [t.los - t.north * north for t in tracks]
+        if sigma is not None and north_std is not None:
+            sigma = [np.sqrt(t.std**2 + (t.north * north_std) ** 2) for t in tracks]
+        gh = [t.east for t in tracks]
+    hz, up, s_hz, s_up, cond = solve_two(obs, sigma, gh, [t.up for t in tracks])
+    comps = {"hz": hz.astype(np.float32, copy=False), "up": up.astype(np.float32, copy=False)}
+    stds = {"hz": s_hz.astype(np.float32, copy=False), "up": s_up.astype(np.float32, copy=False)}
     if north is not None:
         comps["north"] = np.where(np.isfinite(comps["up"]), north, np.nan).astype(np.float32)
-        stds["north"] = (np.full(shape, np.nan) if north_std is None else north_std).astype(np.float32)
-    return Decomposition(grid, comps, stds, cond.reshape(shape).astype(np.float32))
+        stds["north"] = (np.full(grid.shape, np.nan) if north_std is None else north_std).astype(np.float32)
+    return Decomposition(grid, comps, stds, cond.astype(np.float32, copy=False))
 
 
 def check_tracks(tracks: list[Track], allow_same_direction: bool = False) -> None:

@@ -24,9 +24,11 @@ def heading_to_azimuth(heading: float | np.ndarray, right_looking: bool = True) 
 
 
 def los_unit_vector(incidence: np.ndarray | float, azimuth: np.ndarray | float) -> tuple[np.ndarray, ...]:
-    """East, north and up components of the ground-to-satellite unit vector."""
-    inc = np.deg2rad(np.asarray(incidence, dtype=np.float64))
-    az = np.deg2rad(np.asarray(azimuth, dtype=np.float64))
+    """East, north and up components of the ground-to-satellite unit vector (float32 for float32 input)."""
+    inc, az = np.asarray(incidence), np.asarray(azimuth)
+    dtype = np.float32 if inc.dtype == np.float32 and az.dtype == np.float32 else np.float64
+    inc = np.deg2rad(inc.astype(dtype, copy=False))
+    az = np.deg2rad(az.astype(dtype, copy=False))
     return -np.sin(inc) * np.sin(az), np.sin(inc) * np.cos(az), np.cos(inc)
 
 

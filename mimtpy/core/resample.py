@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage
 
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError
@@ -80,11 +79,13 @@ def resample(data: np.ndarray, src: Grid, dst: Grid, method: str = "nearest") ->
 
     ``method``: 'nearest', or 'bilinear' (a pixel next to no-data in the source stays NaN).
     Integer data (masks) is always resampled by nearest neighbour. Grids on the same
-    lattice are cut, not interpolated.
+    lattice are cut, not interpolated; on the same grid the input itself is returned (as float32).
     """
     if method not in ("nearest", "bilinear"):
         raise InputError(f"resampling method '{method}' is not nearest or bilinear")
     out_dtype = np.float32
+    if src == dst:
+        return data.astype(out_dtype, copy=False)
     offset = same_lattice(src, dst)
     if offset is not None:
         out = np.full(dst.shape, np.nan, out_dtype)
@@ -105,6 +106,8 @@ def resample(data: np.ndarray, src: Grid, dst: Grid, method: str = "nearest") ->
         out = np.full(dst.shape, np.nan)
         out[inside] = values[ri[inside], ci[inside]]
         return out.astype(out_dtype)
+    from scipy import ndimage   # imported here: the common same-lattice and nearest cases do not need it
+
     valid = np.isfinite(values)
     filled = np.where(valid, values, 0.0)
     num = ndimage.map_coordinates(filled, [rr, cc], order=1, mode="constant", cval=0.0)
