@@ -106,7 +106,7 @@ def resample(data: np.ndarray, src: Grid, dst: Grid, method: str = "nearest") ->
         out = np.full(dst.shape, np.nan)
         out[inside] = values[ri[inside], ci[inside]]
         return out.astype(out_dtype)
-    from scipy import ndimage   # imported here: the common same-lattice and nearest cases do not need it
+    from scipy import ndimage  # imported here: the common same-lattice and nearest cases do not need it
 
     valid = np.isfinite(values)
     filled = np.where(valid, values, 0.0)

@@ -72,7 +72,8 @@ def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | N
         "count": 1, "dtype": "float32", "nodata": np.nan,
         "crs": f"EPSG:{grid.epsg}",
         "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
-        "compress": "deflate", "predictor": 3, "num_threads": "all_cpus", "tiled": True, "blockxsize": 256, "blockysize": 256,
+        "compress": "deflate", "predictor": 3, "num_threads": "all_cpus",
+        "tiled": True, "blockxsize": 256, "blockysize": 256,
     }
     with atomic_output(path) as tmp:
         with rasterio.open(tmp, "w", **profile) as dst:
