@@ -1,12 +1,13 @@
 # mimtpy developer and user entry points. Two commands matter:
 #   make demo   create .venv, install mimtpy, run the App on synthetic data, leave maps in demo_work/
-#   make test   create .venv, install mimtpy with test tools and the MintPy peer, lint, run the tests
+#   make test   create .venv, install mimtpy with test tools, the MintPy peer and PyGMT, lint, run the tests
+#               (the PyGMT map test needs the GMT library: `make gmt` installs it from Debian, as CI does)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo_work
 
-.PHONY: demo test install install-test lint defaults docs benchmark clean
+.PHONY: demo test install install-test lint defaults docs benchmark clean gmt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +18,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py mimtpy/_kernels/*.pyx
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test,peer]"
+	$(BIN)/python -m pip install --quiet -e ".[test,peer,maps]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -42,6 +43,9 @@ defaults: install
 
 benchmark: install-test
 	$(BIN)/python benchmarks/bench_velocity.py
+
+gmt:
+	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript
 
 clean:
 	rm -rf $(DEMO) build *.egg-info mimtpy/_kernels/*.c mimtpy/_kernels/*.so

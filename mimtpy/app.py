@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mimtpy.analysis import concatenation, horzvert
+from mimtpy.analysis import concatenation, horzvert, transects
 from mimtpy.basic import plot, velcumu
 from mimtpy.config import STEP_SECTIONS, SectionConfig
 from mimtpy.context import RunContext
@@ -37,6 +37,7 @@ STEPS: list[Step] = [
     Step("velcumu", "basic", velcumu.run),
     Step("horzvert", "analysis", horzvert.run),
     Step("concatenation", "analysis", concatenation.run),
+    Step("transects", "analysis", transects.run),
     Step("plot", "basic", plot.run),
 ]
 STEP_NAMES = [s.name for s in STEPS]
@@ -92,21 +93,51 @@ def plan(template: Template, steps: list[Step]) -> list[tuple[Step, list[str]]]:
             names = ["hz", "up"] + (["north"] if cfg.north else [])
             suffix = "_timeseries.h5" if cfg.timeseries else ".h5 + .tif"
             info.append(f"writes {', '.join(n + suffix for n in names)} under {cfg.outdir or base / 'horzvert'}")
+            planned.append(cfg.outdir or base / "horzvert")
         elif step.name == "concatenation":
             info += _plan_multitrack(template, "concatenation", cfg, base, planned, problems)
             info.append(f"writes {cfg.outname or '<dataname>_mosaic'}.h5 + overlap report under "
                         f"{cfg.outdir or base / 'concatenation'}")
+            planned.append(cfg.outdir or base / "concatenation")
+        elif step.name == "transects":
+            for entry in cfg.dataset or ():
+                path = Path(entry) if Path(entry).is_absolute() else base / entry
+                if not path.exists() and not _is_planned(path, planned):
+                    problems.append(f"{template.where('transects', 'dataset')}: mimtpy.transects.DataSet: "
+                                    f"{path} not found")
+            if not cfg.dataset:
+                problems.append(f"{template.where('transects', 'dataset')}: mimtpy.transects.DataSet: no file given")
+            problems += _missing_files(template, "transects", {"fault": cfg.fault, "gnss": cfg.gnss}, planned)
+            if not cfg.fault and not (cfg.start and cfg.end):
+                problems.append(f"{template.where('transects')}: mimtpy.transects: give fault, or start and end")
+            info.append(f"writes {cfg.outname or 'transects'}.csv/.h5/.png under {cfg.outdir or base / 'transects'}")
         elif step.name == "plot":
             for entry in cfg.dataset or ():
                 path = Path(entry) if Path(entry).is_absolute() else base / entry
-                if not path.exists():
+                if not path.exists() and not _is_planned(path, planned):
                     problems.append(f"{template.where('plot', 'dataset')}: mimtpy.plot.DataSet: {path} not found")
+            problems += _missing_files(template, "plot", {"fault": cfg.fault, "gnss": cfg.gnss, "dem": cfg.dem,
+                                                          "shpdir": cfg.shpdir}, planned)
             info.append(f"draws {', '.join(cfg.dataset) if cfg.dataset else 'the products of the steps before'}"
                         f" as {cfg.format}")
         lines.append((step, info))
     if problems:
         raise TemplateError(problems)
     return lines
+
+
+def _missing_files(template: Template, section: str, files: dict[str, Path | None], planned: list[Path]) -> list[str]:
+    """Problems for input files of a step that neither exist nor will be made by an earlier step."""
+    return [f"{template.where(section, key)}: mimtpy.{section}.{key}: {path} not found"
+            for key, path in files.items() if path and not path.exists() and not _is_planned(path, planned)]
+
+
+def _is_planned(path: Path, planned: list[Path]) -> bool:
+    """Whether ``path`` lies in a project folder an earlier step of this run will create, or in
+    the output folder of an earlier analysis step."""
+    text = str(path.resolve())
+    return any(text.startswith(str(p.parent.parent.resolve() if p.name == "mintpy" else p.resolve()))
+               for p in planned)
 
 
 def _plan_multitrack(template: Template, section: str, cfg, base: Path, planned: list[Path],
@@ -119,7 +150,7 @@ def _plan_multitrack(template: Template, section: str, cfg, base: Path, planned:
     info = []
     for entry in cfg.dataset:
         path = Path(entry) if Path(entry).is_absolute() else base / entry
-        if path.exists() or any(str(path.resolve()).startswith(str(p.parent.parent.resolve())) for p in planned):
+        if path.exists() or _is_planned(path, planned):
             info.append(f"reads {path}")
         else:
             problems.append(f"{where}: mimtpy.{section}.DataSet: {path} not found")

@@ -267,21 +267,58 @@ class ConcatenationConfig(SectionConfig):
 
 
 @dataclass(frozen=True)
+class TransectsConfig(SectionConfig):
+    SECTION: ClassVar[str] = "transects"
+    HELP: ClassVar[str] = "Profiles across a fault or between two points (analysis; script multi_transects.py)"
+    dataset: tuple = option("DataSet", "none", "files to profile (velocity, hz/up, height, coherence, any 2-D product)", "paths")
+    fault: Path = option("fault", "none", "fault trace: a vector file (shp, GeoJSON, GeoPackage, KML) or GMT lon lat text", "path")
+    feature_index: int = option("featureIndex", "0", "which line of the fault file is the trace", "int", lo=0)
+    start: tuple = option("start", "none", "lat, lon of the start of a two-point profile", "latlon")
+    end: tuple = option("end", "none", "lat, lon of the end of a two-point profile", "latlon")
+    number: int = option("number", "1", "number of profiles along the fault", "int", lo=1, hi=500)
+    spacing: float = option("spacing", "auto", "km between profiles along the fault; auto = trace length / number", "float", lo=0.001)
+    length: float = option("length", "20", "km of each profile on each side of the fault", "float", lo=0.001)
+    width: float = option("width", "2", "km, full width of the swath averaged into a profile", "float", lo=0.001)
+    bin_size: float = option("binSize", "0.5", "km, bin size along the profile", "float", lo=0.0001)
+    gnss: Path = option("gnss", "none", "GNSS velocity table to show on the profiles", "path")
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    outname: str = option("outname", "auto", "name of the outputs; auto = transects", "str")
+    outdir: Path = option("outdir", "auto", "output folder; auto = <template folder>/transects", "path")
+
+
+@dataclass(frozen=True)
 class PlotConfig(SectionConfig):
     SECTION: ClassVar[str] = "plot"
-    HELP: ClassVar[str] = "Maps of products (basic; script plot_geotiff.py)"
+    HELP: ClassVar[str] = "Maps of products with faults, GNSS and relief (basic; script plot_geotiff.py)"
     dataset: tuple = option("DataSet", "auto", "files to plot; auto = the outputs of the steps run before in this template", "paths")
-    vlim: tuple = option("vlim", "auto", "colour limits min max in display units; auto = symmetric 98th percentile", "floats", count=2)
-    colormap: str = option("colormap", "RdBu_r", "matplotlib colormap name", "str")
+    type: str = option("type", "auto", "dataset to plot (velocity, velocityStd, height, ...); auto = the file's main dataset", "str")
+    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm); auto = symmetric 98th percentile", "floats", count=2)
+    colormap: str = option("colormap", "RdBu_r", "matplotlib colormap name (GMT: a GMT CPT name or the same name)", "str")
+    nonlinear: bool = option("nonlinear", "no", "symmetric logarithmic colour scale (linear within 10% of the limit)", "bool")
+    shade: Any = option("shade", "auto", "shaded relief under the data: yes, no, auto = when the product has a height", "bool_or_path")
+    dem: Path = option("dem", "none", "DEM file for the relief (any product with heights, resampled to the map)", "path")
+    shpdir: Path = option("shpdir", "none", "folder whose vector files (shp, GeoJSON, GeoPackage, KML, GMT text) are all drawn", "path")
+    fault: Path = option("fault", "none", "fault file (shp, GeoJSON, GeoPackage, KML, GMT multi-segment lon lat text)", "path")
+    fcolor: str = option("fcolor", "black", "colour of the fault lines", "str")
+    fstyle: str = option("fstyle", "solid", "line style of the fault lines", "choice", choices=("solid", "dashed", "dotted", "dashdot"))
+    refpoi: bool = option("refpoi", "yes", "mark the reference point", "bool")
+    scalebar: bool = option("scalebar", "yes", "draw a scale bar in km", "bool")
+    gnss: Path = option("gnss", "none", "GNSS velocity table (GLOBK .vel, UNR MIDAS, CSV lon,lat,ve,vn[,vu,se,sn,su,site] in mm/yr)", "path")
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    gnss_mode: str = option("gnssMode", "arrows", "arrows (horizontal), los (projected into the product's LOS and compared), or both", "choice", choices=("arrows", "los", "both"))
+    gnss_scale: float = option("gnssScale", "auto", "arrow scale: mm/yr across the map width; auto = 8 x the largest velocity", "float", lo=1e-6)
+    gnss_ref: str = option("gnssRef", "auto", "GNSS site to reference InSAR and GNSS to; auto = remove the median difference", "str")
+    backend: str = option("backend", "matplotlib", "plotting backend (pygmt needs GMT 6.4+ and pygmt 0.16)", "choice", choices=("matplotlib", "pygmt"))
     format: str = option("format", "png", "figure format", "choice", choices=("png", "pdf"))
-    dpi: int = option("dpi", "150", "figure resolution", "int", lo=50, hi=1200)
+    dpi: int = option("dpi", "300", "figure resolution", "int", lo=50, hi=1200)
+    kmz: bool = option("kmz", "no", "also write a KMZ overlay for Google Earth", "bool")
     outdir: Path = option("outdir", "auto", "folder of the figures; auto = beside each product", "path")
     overview: bool = option("overview", "yes", "also draw all plotted products on one overview figure in the project folder", "bool")
 
 
 #: every section in step order; non-step sections (compute) configure the others
 SECTIONS: list[type[SectionConfig]] = [ComputeConfig, SyntheticConfig, VelcumuConfig, HorzvertConfig,
-                                        ConcatenationConfig, PlotConfig]
+                                        ConcatenationConfig, TransectsConfig, PlotConfig]
 STEP_SECTIONS = [s for s in SECTIONS if s.IS_STEP]
 SECTION_BY_NAME = {s.SECTION: s for s in SECTIONS}
 

@@ -42,7 +42,7 @@ def write_template(folder: Path, text: str = TEMPLATE) -> Path:
 
 def test_steps_follow_the_config_sections():
     assert STEP_NAMES == [s.SECTION for s in STEP_SECTIONS] == ["synthetic", "velcumu", "horzvert", "concatenation",
-                                                                     "plot"]
+                                                                     "transects", "plot"]
 
 
 def test_app_runs_all_enabled_steps_and_writes_products_maps_and_log(tmp_path):
@@ -97,7 +97,7 @@ def test_start_end_and_dostep_select_steps(tmp_path):
 def test_unknown_or_disabled_steps_are_reported(tmp_path, capsys):
     template = write_template(tmp_path / "proj", TEMPLATE.replace("mimtpy.plot                = yes", ""))
     assert app_cli.main([str(template), "--dostep", "velcum"]) == 2
-    assert "Available steps: synthetic, velcumu, horzvert, concatenation, plot" in capsys.readouterr().err
+    assert "Available steps: synthetic, velcumu, horzvert, concatenation, transects, plot" in capsys.readouterr().err
     assert app_cli.main([str(template), "--dostep", "plot"]) == 2
     assert "set mimtpy.plot = yes" in capsys.readouterr().err
     assert app_cli.main([str(template), "--start", "plot", "--end", "synthetic"]) == 2

@@ -93,6 +93,6 @@ def section_values(args: argparse.Namespace, section: type[SectionConfig]) -> di
     values = {}
     for name, meta in section.options():
         given = getattr(args, name, None)
-        if given is not None:
+        if isinstance(given, list):   # options made by add_section_options (others may share a name)
             values[name] = (", " if meta["kind"] in ("words", "paths") else " ").join(given)
     return values

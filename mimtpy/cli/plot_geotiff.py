@@ -1,4 +1,4 @@
-"""plot_geotiff.py: maps of mimtpy / MintPy products and GeoTIFFs."""
+"""plot_geotiff.py: maps of mimtpy / MintPy products and GeoTIFFs, with faults, GNSS and relief."""
 
 from __future__ import annotations
 
@@ -7,23 +7,31 @@ import sys
 from pathlib import Path
 
 from mimtpy.basic import plot
-from mimtpy.cli.common import add_common_arguments, config_from_args, run_cli, section_help, setup_logging
+from mimtpy.cli.common import (
+    add_common_arguments,
+    add_section_options,
+    config_from_args,
+    run_cli,
+    section_values,
+    setup_logging,
+)
 from mimtpy.config import PlotConfig
 from mimtpy.context import RunContext
+
+EXAMPLE = """examples:
+  plot_geotiff.py velocity_20170103_20191219.h5 --vlim -30 30 --outdir pic
+  plot_geotiff.py velocity.tif --fault faults.shp --fcolor red --fstyle dashed --dem height.tif
+  plot_geotiff.py velocity.h5 --gnss midas.IGS14.txt --gnssMode both --kmz yes
+  plot_geotiff.py hz.h5 up.h5 --backend pygmt --format pdf
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plot_geotiff.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Map one or more products (.h5, .he5 after velcumu, GeoTIFF) in lon/lat.",
-        epilog="example:\n  plot_geotiff.py velocity_20170103_20191219.tif --vlim -30 30 --outdir pic\n\n"
-               + section_help(PlotConfig))
-    parser.add_argument("files", nargs="+", help="products to plot")
-    parser.add_argument("--vlim", nargs=2, metavar=("MIN", "MAX"), help="colour limits in display units")
-    parser.add_argument("--colormap", help="matplotlib colormap (default RdBu_r)")
-    parser.add_argument("--format", choices=("png", "pdf"), help="figure format (default png)")
-    parser.add_argument("--dpi", help="resolution (default 150)")
-    parser.add_argument("--outdir", help="folder of the figures (default: beside each product)")
+        description=plot.__doc__.split("\n\n")[0], epilog=EXAMPLE)
+    parser.add_argument("files", nargs="+", help="products to plot (.h5, GeoTIFF, ...)")
+    add_section_options(parser, PlotConfig, skip=("dataset", "overview"))
     parser.add_argument("--overview", action="store_true", help="also draw all files on one figure")
     add_common_arguments(parser)
     return parser
@@ -35,10 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         cwd = Path.cwd()
-        cfg = config_from_args(PlotConfig, {
-            "dataset": ", ".join(args.files), "vlim": " ".join(args.vlim) if args.vlim else None,
-            "colormap": args.colormap, "format": args.format, "dpi": args.dpi, "outdir": args.outdir,
-            "overview": "yes" if args.overview else "no"}, cwd)
+        values = {**section_values(args, PlotConfig), "dataset": ", ".join(args.files),
+                  "overview": "yes" if args.overview else "no"}
+        cfg = config_from_args(PlotConfig, values, cwd)
         for out in plot.run(cfg, RunContext(cwd)):
             print(out)
         return 0

@@ -17,6 +17,8 @@ from mimtpy.errors import ProductError
 from mimtpy.io.geotiff import read_geotiff, write_geotiff
 from mimtpy.io.hdf5 import HDFEOS_ROOT, read_hdfeos5, read_mintpy_h5, read_settings, stream_h5, write_h5, write_hdfeos5
 from mimtpy.io.product import DatasetInfo, Product
+from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
+from mimtpy.io.roipac import read_roipac
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ READERS: list[Reader] = [
     Reader("mintpy", "MintPy HDF5 (timeseries, velocity, geometry, coherence, mask .h5)",
            lambda p: p.suffix.lower() == ".h5", read_mintpy_h5),
     Reader("geotiff", "single-band GeoTIFF", lambda p: p.suffix.lower() in (".tif", ".tiff"), read_geotiff),
+    Reader("roipac", "geocoded ROI_PAC .unw/.int/.cor/.hgt with .rsc", lambda p: p.suffix.lower() in ROIPAC_KINDS,
+           read_roipac),
 ]
 
 

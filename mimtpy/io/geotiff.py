@@ -42,10 +42,16 @@ def read_geotiff(path: str | Path) -> Product:
     except RasterioIOError as err:
         raise ProductError(f"{path}: cannot open as GeoTIFF: {err}") from None
     attrs = {**tags, **grid.to_attrs()}
+    # PyRate/GAMMA GeoTIFF tags -> MintPy attribute names
+    if "DATA_UNITS" in tags and "UNIT" not in tags:
+        attrs["UNIT"] = {"radians": "radian", "millimetres": "mm", "metres": "m"}.get(tags["DATA_UNITS"].lower(),
+                                                                                    tags["DATA_UNITS"].lower())
+    if "WAVELENGTH_METRES" in tags and "WAVELENGTH" not in tags:
+        attrs["WAVELENGTH"] = tags["WAVELENGTH_METRES"]
     name = tags.get("FILE_TYPE", "data")
     attrs.setdefault("FILE_TYPE", name)
     datasets = {name: DatasetInfo(name, grid.shape, np.dtype(np.float32) if dtype.kind == "f" else dtype,
-                                  tags.get("UNIT", ""))}
+                                  attrs.get("UNIT", ""))}
 
     def read(_name, _epochs, rows, cols):
         r0, r1, _ = rows.indices(grid.length)

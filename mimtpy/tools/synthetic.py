@@ -21,7 +21,8 @@ times time, random orbital ramps, per-subswath offsets and ramps, a turbulent at
 (always, or in single epochs). The series is then referenced to the reference pixel and
 to the first epoch, as MintPy stores it. The truth (E/N/U velocity, LOS velocity
 referenced like the data, ramp coefficients) is written to ``truth.h5`` beside the
-product.
+product. The scene also gets ``gnss.csv`` (the true E/N/U velocities at a dozen random
+stations, mm/yr) and, with a fault, ``fault_trace.gmt`` (its surface trace, GMT lon/lat text).
 """
 
 from __future__ import annotations
@@ -327,6 +328,38 @@ def make_track(cfg: SyntheticConfig, spec: TrackSpec, dates: list[str], outdir: 
     return product
 
 
+def write_fault_trace(cfg: SyntheticConfig, path: Path) -> Path | None:
+    """The synthetic fault's surface trace across the scene as GMT lon/lat text (None without a fault)."""
+    if not cfg.fault:
+        return None
+    lat, lon, strike = cfg.fault[:3]
+    s, n, w, e = cfg.snwe
+    half = np.hypot(n - s, e - w)            # degrees; long enough to cross the scene, clipped by maps
+    dx = np.sin(np.deg2rad(strike)) * half / np.cos(np.deg2rad(lat))
+    dy = np.cos(np.deg2rad(strike)) * half
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# synthetic fault trace (strike {strike:g} deg)\n> fault\n{lon - dx:.6f} {lat - dy:.6f}\n"
+                    f"{lon + dx:.6f} {lat + dy:.6f}\n")
+    return path
+
+
+def write_gnss(cfg: SyntheticConfig, path: Path, count: int = 12) -> Path:
+    """A GNSS table (CSV, mm/yr) of the true E/N/U velocities at random places of the scene."""
+    grid = scene_grid(cfg)
+    defo = deformation(cfg, grid)
+    rng = np.random.default_rng(cfg.seed + 7)
+    rows = rng.integers(2, grid.length - 2, count)
+    cols = rng.integers(2, grid.width - 2, count)
+    lines = ["site,lon,lat,ve,vn,vu,se,sn,su"]
+    for k, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        lat, lon = grid.rowcol_to_lalo(r, c)
+        v = [defo[key][r, c] * 1e3 for key in ("vE", "vN", "vU")]
+        lines.append(f"G{k:03d},{lon:.6f},{lat:.6f},{v[0]:.4f},{v[1]:.4f},{v[2]:.4f},0.2,0.2,0.5")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def item_name(spec: TrackSpec) -> str:
     return f"{spec.direction}:{spec.shift:g}"
 
@@ -354,4 +387,6 @@ def run(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
         for old in (outdir / f"{cfg.project_name}{spec.project}" / "mintpy").glob("S1_*.he5"):
             old.unlink()
         products.append(make_track(cfg, spec, dates, outdir, seed=cfg.seed * 1000 + i + 1, settings=settings))
+    write_fault_trace(cfg, outdir / "fault_trace.gmt")
+    write_gnss(cfg, outdir / "gnss.csv")
     return products

@@ -1,0 +1,98 @@
+"""GNSS velocities against InSAR: projection into the LOS of a product and comparison.
+
+The GNSS E/N/U velocity of each station inside the product is projected onto the LOS of the
+pixel it falls in, with that pixel's own geometry (positive toward the satellite, see
+:mod:`mimtpy.core.geometry`); a missing vertical velocity counts as zero (logged). InSAR at a
+station is the median of the 3x3 pixels around it. Both are then referenced, either to one
+station (``reference_site``) or by removing the median difference, and compared: the RMS of
+InSAR - GNSS after referencing.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mimtpy.analysis.tracks import load_geometry
+from mimtpy.errors import InputError
+from mimtpy.io import Product
+from mimtpy.io.gnss import Stations
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Comparison:
+    """Stations inside the product with their GNSS LOS and InSAR values (m/yr), after referencing."""
+
+    stations: Stations
+    gnss_los: np.ndarray
+    insar: np.ndarray
+    offset: float          # subtracted from InSAR: InSAR - offset ~ GNSS
+    rms: float
+
+    def write_csv(self, path: Path) -> Path:
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["site", "lon", "lat", "gnss_los_m_per_yr", "insar_m_per_yr", "difference_m_per_yr"])
+            for i, site in enumerate(self.stations.site):
+                writer.writerow([site, f"{self.stations.lon[i]:.6f}", f"{self.stations.lat[i]:.6f}",
+                                 f"{self.gnss_los[i]:.6g}", f"{self.insar[i]:.6g}",
+                                 f"{self.insar[i] - self.gnss_los[i]:.6g}"])
+        return path
+
+
+def stations_in(stations: Stations, product: Product) -> tuple[Stations, np.ndarray, np.ndarray]:
+    """Stations inside the product grid, with their rows and columns."""
+    s, n, w, e = product.grid.snwe
+    inside = (stations.lat > s) & (stations.lat < n) & (stations.lon > w) & (stations.lon < e)
+    sub = stations.subset(inside)
+    rc = [product.grid.lalo_to_rowcol(lat, lon) for lat, lon in zip(sub.lat, sub.lon, strict=True)]
+    rows = np.array([r for r, _ in rc], int)
+    cols = np.array([c for _, c in rc], int)
+    return sub, rows, cols
+
+
+def project_to_los(stations: Stations, product: Product, geometry: Path | None = None
+                   ) -> tuple[Stations, np.ndarray, np.ndarray, np.ndarray]:
+    """(stations inside, GNSS LOS velocity, rows, cols) using the product's per-pixel geometry."""
+    sub, rows, cols = stations_in(stations, product)
+    if len(sub) == 0:
+        raise InputError(f"{product.path}: no GNSS station inside the product "
+                         f"(S N W E = {', '.join(f'{v:.4f}' for v in product.grid.snwe)})")
+    east, north, up = load_geometry(product, product.grid, geometry)
+    vu = sub.vu
+    if np.isnan(vu).any():
+        logger.info("%d station(s) without a vertical velocity: taken as 0", int(np.isnan(vu).sum()))
+        vu = np.nan_to_num(vu)
+    los = east[rows, cols] * sub.ve + north[rows, cols] * sub.vn + up[rows, cols] * vu
+    return sub, los, rows, cols
+
+
+def compare(stations: Stations, product: Product, data: np.ndarray, reference_site: str | None = None,
+            geometry: Path | None = None) -> Comparison:
+    """Compare GNSS (projected to LOS) with the InSAR ``data`` (m/yr, on the product grid)."""
+    sub, los, rows, cols = project_to_los(stations, product, geometry)
+    insar = np.array([np.nanmedian(data[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2])
+                      if np.isfinite(data[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2]).any() else np.nan
+                      for r, c in zip(rows, cols, strict=True)])
+    ok = np.isfinite(insar) & np.isfinite(los)
+    if not ok.any():
+        raise InputError(f"{product.path}: no GNSS station falls on valid InSAR data")
+    if reference_site:
+        if reference_site not in sub.site:
+            raise InputError(f"reference GNSS site '{reference_site}' is not inside {product.path} "
+                             f"(inside: {', '.join(sub.site)})")
+        k = sub.site.index(reference_site)
+        offset = float(insar[k] - los[k])
+    else:
+        offset = float(np.median(insar[ok] - los[ok]))
+    keep = ok
+    diff = insar[keep] - offset - los[keep]
+    rms = float(np.sqrt(np.mean(diff**2)))
+    logger.info("GNSS vs InSAR: %d stations, offset %.4g m/yr, RMS %.4g m/yr", int(keep.sum()), offset, rms)
+    return Comparison(sub.subset(keep), los[keep], insar[keep] - offset, offset, rms)

@@ -1,0 +1,45 @@
+"""generate_track_polygon.py: footprint polygon of a product (GeoJSON, shapefile, KML, GMT text)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
+from mimtpy.io import open_product
+from mimtpy.tools import footprint
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="generate_track_polygon.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=footprint.__doc__.split("\n\n")[0],
+        epilog="examples:\n  generate_track_polygon.py S1_IW123_100_*.he5 -o AT100.geojson\n"
+               "  generate_track_polygon.py velocity.h5 --method grid -o box.kml\n"
+               "  generate_track_polygon.py velocity.h5 -o AT100.shp -o AT100.gmt")
+    parser.add_argument("file", help="product (.he5, .h5, GeoTIFF, ROI_PAC)")
+    parser.add_argument("--method", choices=("data", "grid", "attributes"), default="data",
+                        help="outline of the valid data (default), the grid box, or the scene corners LAT/LON_REF1..4")
+    parser.add_argument("-o", "--output", action="append", required=True,
+                        help="output file(s); format by suffix: .geojson .json .shp .kml .gmt .txt")
+    add_common_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose, args.quiet, None)
+
+    def body() -> int:
+        path = Path(args.file)
+        geom = footprint.footprint(open_product(path), args.method)
+        for out in args.output:
+            print(footprint.write_footprint(geom, Path(out), path.stem))
+        return 0
+
+    return run_cli(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

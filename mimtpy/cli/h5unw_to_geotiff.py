@@ -1,0 +1,45 @@
+"""H5UNW_to_geotiff.py: any dataset of an .h5/.he5/.unw (or GeoTIFF) to GeoTIFF, with unit conversion."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
+from mimtpy.tools import convert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="H5UNW_to_geotiff.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=convert.__doc__.split("\n\n")[0],
+        epilog="examples:\n  H5UNW_to_geotiff.py velocity.h5 --dataset velocityStd --unit mm/year\n"
+               "  H5UNW_to_geotiff.py filt_20180106-20180130.unw --unit m -o disp.tif\n"
+               "  H5UNW_to_geotiff.py S1_*.he5 --dataset timeseries --date 20180601 --unit cm\n"
+               "  H5UNW_to_geotiff.py ifg_unw.tif --unit mm --wavelength 0.0555")
+    parser.add_argument("file")
+    parser.add_argument("--dataset", help="dataset name (default: the main one)")
+    parser.add_argument("--unit", help="output unit: m, cm, mm, m/year, cm/year, mm/year, radian (default: as stored)")
+    parser.add_argument("--wavelength", type=float, help="radar wavelength in m (default: WAVELENGTH attribute)")
+    parser.add_argument("--date", help="epoch YYYYMMDD of a time series")
+    parser.add_argument("-o", "--output", help="output GeoTIFF (default: <file>_<dataset>.tif beside the input)")
+    add_common_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose, args.quiet, None)
+
+    def body() -> int:
+        out = convert.to_geotiff(Path(args.file), args.dataset, Path(args.output) if args.output else None,
+                                 args.unit, args.wavelength, args.date)
+        print(out)
+        return 0
+
+    return run_cli(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

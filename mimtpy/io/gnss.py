@@ -1,0 +1,153 @@
+"""GNSS station velocity tables.
+
+All velocities are returned in m/yr (east, north, up; NaN where a table has no column).
+Formats (``fmt`` = auto picks by content):
+
+* ``globk``: GLOBK ``.vel``: ``Long Lat Evel Nvel dE+- dN+- E+- N+- Rne Hvel dH+- H+- Site`` in mm/yr;
+  header lines start with ``*`` or hold no numbers.
+* ``midas``: Nevada Geodetic Laboratory (UNR) MIDAS velocities (``midas.*.txt``): site, version,
+  start, end, duration, epochs, good epochs, pairs, ve, vn, vu, se, sn, su (m/yr), …, lat, lon, height
+  (lon in 0..360 is wrapped to -180..180).
+* ``csv``: a header row naming the columns (``lon, lat, ve, vn, vu, se, sn, su, site``; any order,
+  lon/lat required) in mm/yr, comma or whitespace separated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mimtpy.errors import ProductError
+
+FORMATS = ("globk", "midas", "csv")
+
+
+@dataclass
+class Stations:
+    """Station positions (degrees) and velocities with their std (m/yr)."""
+
+    site: list[str]
+    lon: np.ndarray
+    lat: np.ndarray
+    ve: np.ndarray
+    vn: np.ndarray
+    vu: np.ndarray
+    se: np.ndarray
+    sn: np.ndarray
+    su: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+    def subset(self, keep: np.ndarray) -> Stations:
+        return Stations([s for s, k in zip(self.site, keep, strict=True) if k],
+                        *(getattr(self, f)[keep] for f in ("lon", "lat", "ve", "vn", "vu", "se", "sn", "su")))
+
+
+def _numbers(line: str) -> list[float] | None:
+    try:
+        return [float(x) for x in line.split()]
+    except ValueError:
+        return None
+
+
+def guess_format(path: Path, lines: list[str]) -> str:
+    """'globk', 'midas' or 'csv' from the content of a table."""
+    data = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("*", "#"))]
+    if not data:
+        raise ProductError(f"{path}: no station lines")
+    numeric = [ln.split() for ln in data if _is_number(ln.split()[0])]
+    if numeric and len(numeric[0]) >= 13 and not _is_number(numeric[0][12]):
+        return "globk"
+    first = data[0].split()
+    if len(first) >= 25 and not _is_number(first[0]) and _is_number(first[8]):
+        return "midas"
+    header = {re.sub(r"[^a-z]", "", w.lower()) for w in data[0].replace(",", " ").split()}
+    if header & {"lon", "longitude"} and header & {"lat", "latitude"}:
+        return "csv"
+    raise ProductError(f"{path}: unknown GNSS table format; accepted: {', '.join(FORMATS)} "
+                       "(GLOBK .vel, UNR MIDAS velocities, or CSV with a header lon,lat,ve,vn[,vu,se,sn,su,site])")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_stations(path: str | Path, fmt: str = "auto") -> Stations:
+    """Read a GNSS velocity table; see the module docstring for the formats."""
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProductError(f"{path}: cannot read GNSS table: {err}") from None
+    fmt = guess_format(path, lines) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise ProductError(f"{path}: GNSS format '{fmt}' unknown; accepted: auto, {', '.join(FORMATS)}")
+    rows = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("*", "#"))]
+    try:
+        stations = {"globk": _globk, "midas": _midas, "csv": _csv}[fmt](rows)
+    except (ValueError, IndexError) as err:
+        raise ProductError(f"{path}: not a valid {fmt} GNSS table: {err}") from None
+    if len(stations) == 0:
+        raise ProductError(f"{path}: no stations read as {fmt}")
+    stations.lon = (stations.lon + 180.0) % 360.0 - 180.0
+    return stations
+
+
+def _globk(rows: list[str]) -> Stations:
+    out = []
+    for row in rows:
+        parts = row.split()
+        if len(parts) < 13 or not _is_number(parts[0]):
+            continue
+        v = [float(x) for x in parts[:12]]
+        out.append((parts[12], v[0], v[1], v[2], v[3], v[9], v[6], v[7], v[11]))
+    return _from_rows(out, scale=1e-3)
+
+
+def _midas(rows: list[str]) -> Stations:
+    out = []
+    for row in rows:
+        parts = row.split()
+        if len(parts) < 27:
+            continue
+        v = [float(x) for x in parts[8:14]]
+        lat, lon = float(parts[24]), float(parts[25])
+        out.append((parts[0], lon, lat, v[0], v[1], v[2], v[3], v[4], v[5]))
+    return _from_rows(out, scale=1.0)
+
+
+def _csv(rows: list[str]) -> Stations:
+    comma = "," in rows[0]
+
+    def split(text: str) -> list[str]:
+        return [x.strip() for x in text.split(",")] if comma else text.split()
+
+    header = [re.sub(r"[^a-z]", "", h.lower()) for h in split(rows[0])]
+    alias = {"longitude": "lon", "long": "lon", "latitude": "lat", "name": "site", "station": "site"}
+    header = [alias.get(h, h) for h in header]
+    if "lon" not in header or "lat" not in header:
+        raise ValueError("the header must name lon and lat")
+    out = []
+    for row in rows[1:]:
+        cells = dict(zip(header, split(row), strict=False))
+        values = [float(cells[k]) if cells.get(k, "") != "" else np.nan
+                  for k in ("lon", "lat", "ve", "vn", "vu", "se", "sn", "su")]
+        out.append((cells.get("site", f"S{len(out):03d}"), *values))
+    return _from_rows(out, scale=1e-3)
+
+
+def _from_rows(rows: list[tuple], scale: float) -> Stations:
+    if not rows:
+        return Stations([], *(np.zeros(0) for _ in range(8)))
+    cols = list(zip(*rows, strict=True))
+    values = [np.array(c, dtype=float) for c in cols[1:]]
+    lon, lat = values[0], values[1]
+    return Stations(list(cols[0]), lon, lat, *(v * scale for v in values[2:]))
