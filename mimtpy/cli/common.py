@@ -96,3 +96,47 @@ def section_values(args: argparse.Namespace, section: type[SectionConfig]) -> di
         if isinstance(given, list):   # options made by add_section_options (others may share a name)
             values[name] = (", " if meta["kind"] in ("words", "paths") else " ").join(given)
     return values
+
+
+def section_script(prog: str, section: type[SectionConfig], description: str, epilog: str,
+                   positional: tuple[str, str | int, str],
+                   run: Callable[[SectionConfig, argparse.Namespace, Path], list[Path]],
+                   skip: tuple[str, ...] = ("dataset",), extra: Callable[[argparse.ArgumentParser], None] | None = None,
+                   adjust: Callable[[argparse.Namespace, dict], None] | None = None):
+    """(build_parser, main) of a script whose options are the template keys of ``section``.
+
+    ``positional`` = (name, nargs, help) of the files, which become the section's DataSet;
+    ``extra`` adds script-only options; ``adjust`` edits the template values before parsing;
+    ``run(cfg, args, cwd)`` does the work and returns the files written (printed one per line).
+    """
+    def build_parser() -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                         description=description, epilog=epilog)
+        parser.add_argument(positional[0], nargs=positional[1], help=positional[2])
+        add_section_options(parser, section, skip=skip)
+        if extra:
+            extra(parser)
+        add_common_arguments(parser)
+        return parser
+
+    def main(argv: list[str] | None = None) -> int:
+        args = build_parser().parse_args(argv)
+        setup_logging(args.verbose, args.quiet, None)
+
+        def body() -> int:
+            cwd = Path.cwd()
+            values = {**section_values(args, section), "dataset": ", ".join(getattr(args, positional[0]))}
+            if adjust:
+                adjust(args, values)
+            cfg = config_from_args(section, values, cwd)
+            for out in run(cfg, args, cwd):
+                print(out)
+            return 0
+
+        return run_cli(body)
+
+    return build_parser, main
+
+
+def force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 from mimtpy.analysis import horzvert
-from mimtpy.cli.common import (
-    add_common_arguments,
-    add_section_options,
-    config_from_args,
-    run_cli,
-    section_values,
-    setup_logging,
-)
+from mimtpy.cli.common import force_option, section_script
 from mimtpy.config import HorzvertConfig
 from mimtpy.context import RunContext
 
@@ -22,39 +13,21 @@ EXAMPLE = """examples:
   generate_horzvert.py AT100/mintpy/velocity/velocity_*.h5 DT151/mintpy/velocity/velocity_*.h5 --outdir hv
   generate_horzvert.py SynthSenAT100 SynthSenDT151 --referencepoint 34.1 -118.2 --azimuth -90
   generate_horzvert.py asc_vel.tif desc_vel.tif --enu a_E.tif a_N.tif a_U.tif , d_E.tif d_N.tif d_U.tif
-  generate_horzvert.py asc.he5 desc.he5 --north gnss_north.csv          # east, north and up
-  generate_horzvert.py asc.he5 desc.he5 --timeseries yes                # displacement time series
+  generate_horzvert.py asc.he5 desc.he5 --north gnss.csv                 # east, north and up
+  generate_horzvert.py asc.he5 desc.he5 --timeseries yes                 # displacement time series
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="generate_horzvert.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=horzvert.__doc__.split("\n\n")[0], epilog=EXAMPLE)
-    parser.add_argument("tracks", nargs="+", help="two or more track products (or project folders/names)")
-    add_section_options(parser, HorzvertConfig, skip=("dataset",))
-    parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")
-    add_common_arguments(parser)
-    return parser
+def _enu_groups(args, values: dict) -> None:
+    if "enu" in values:   # tracks separated by a lone comma on the command line
+        values["enu"] = ", ".join(g.strip() for g in " ".join(args.enu).split(",") if g.strip())
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
-
-    def body() -> int:
-        values = section_values(args, HorzvertConfig)
-        if "enu" in values:   # tracks separated by a lone comma on the command line
-            values["enu"] = ", ".join(g.strip() for g in " ".join(args.enu).split(",") if g.strip())
-        values["dataset"] = ", ".join(args.tracks)
-        cwd = Path.cwd()
-        cfg = config_from_args(HorzvertConfig, values, cwd)
-        for out in horzvert.run(cfg, RunContext(cwd, force=args.force)):
-            print(out)
-        return 0
-
-    return run_cli(body)
-
+build_parser, main = section_script(
+    "generate_horzvert.py", HorzvertConfig, horzvert.__doc__.split("\n\n")[0], EXAMPLE,
+    ("tracks", "+", "two or more track products (or project folders/names)"),
+    lambda cfg, args, cwd: horzvert.run(cfg, RunContext(cwd, force=args.force)),
+    extra=force_option, adjust=_enu_groups)
 
 if __name__ == "__main__":
     sys.exit(main())

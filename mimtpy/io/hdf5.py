@@ -157,23 +157,14 @@ def write_h5(
     adds the ``date`` dataset of a time series; ``settings`` are stored as JSON in the
     ``mimtpy_settings`` attribute so a re-run can tell whether the output is current.
     """
-    path = Path(path)
-    with atomic_output(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            for name, data in datasets.items():
-                data = np.asarray(data)
-                chunks = (1, *data.shape[1:]) if data.ndim == 3 else None
-                ds = f.create_dataset(name, data=data, chunks=chunks)
-                if units and name in units:
-                    ds.attrs["UNIT"] = units[name]
-            if dates is not None:
-                f.create_dataset("date", data=np.array(dates, dtype="S8"))
-            for key, value in attrs.items():
-                f.attrs[key] = str(value)
-            if settings is not None:
-                f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
-    logger.info("wrote %s", path)
-    return path
+    with _new_h5(path, attrs, dates, settings) as f:
+        for name, data in datasets.items():
+            data = np.asarray(data)
+            chunks = (1, *data.shape[1:]) if data.ndim == 3 else None
+            ds = f.create_dataset(name, data=data, chunks=chunks)
+            if units and name in units:
+                ds.attrs["UNIT"] = units[name]
+    return Path(path)
 
 
 @contextlib.contextmanager
@@ -190,21 +181,30 @@ def stream_h5(
     Yields ``{name: dataset}`` (assign windows, e.g. ``out["timeseries"][i] = epoch``); the
     file appears under ``path`` only when the block completes (atomic, like :func:`write_h5`).
     """
-    path = Path(path)
-    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+    with _new_h5(path, attrs, dates, settings) as f:
         datasets = {}
         for name, shape in shapes.items():
             chunks = (1, *shape[1:]) if len(shape) == 3 else None
             datasets[name] = f.create_dataset(name, shape=shape, dtype=np.float32, chunks=chunks, fillvalue=np.nan)
             if units and name in units:
                 datasets[name].attrs["UNIT"] = units[name]
-        if dates is not None:
-            f.create_dataset("date", data=np.array(dates, dtype="S8"))
-        for key, value in attrs.items():
-            f.attrs[key] = str(value)
-        if settings is not None:
-            f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
         yield datasets
+
+
+@contextlib.contextmanager
+def _new_h5(path: str | Path, attrs: dict, dates: list[str] | None, settings: dict | None) -> Iterator[h5py.File]:
+    """An HDF5 file being written under a temporary name, with the ``date`` dataset, the
+    attributes (as strings, like MintPy) and the settings; renamed to ``path`` when complete."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            if dates is not None:
+                f.create_dataset("date", data=np.array(dates, dtype="S8"))
+            for key, value in attrs.items():
+                f.attrs[key] = str(value)
+            if settings is not None:
+                f.attrs[SETTINGS_ATTR] = json.dumps(settings, sort_keys=True)
+            yield f
     logger.info("wrote %s", path)
 
 
