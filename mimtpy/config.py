@@ -233,7 +233,7 @@ class HorzvertConfig(SectionConfig):
     geometry: tuple = option("geometry", "auto", "geometry files (incidenceAngle, azimuthAngle), one per track; auto = the product's own or a geometryGeo.h5/HDF-EOS5 file beside it",
                              "paths")
     enu: tuple = option("enu", "none", "LiCSAR/LiCSBAS unit-vector rasters 'E.tif N.tif U.tif' per track, tracks separated by commas", "paths")
-    north: Path = option("north", "none", "GNSS north velocity (m/yr): a grid (.tif/.h5) or a table 'lon lat vn [sn]'; then east, north and up are all given", "path")
+    north: Path = option("north", "none", "GNSS north velocity: a grid (.tif/.h5, m/yr) or a GNSS table (GLOBK .vel, UNR MIDAS, CSV lon,lat,vn[,sn] in mm/yr); then east, north and up are all given", "path")
     start_date: str = option("startDate", "auto", "first date of the period, for time-series inputs", "date")
     end_date: str = option("endDate", "auto", "last date of the period, for time-series inputs", "date")
     resample: str = option("resample", "nearest", "how tracks on other grids are resampled onto the common grid", "choice", choices=("nearest", "bilinear"))

@@ -104,8 +104,9 @@ def test_gnss_station_table_is_interpolated(tmp_path):
     rng = np.random.default_rng(0)
     lon, lat = rng.uniform(9.9, 10.6, 40), rng.uniform(19.5, 20.1, 40)
     vn = 0.01 * (lon - 10) + 0.002
-    table = tmp_path / "gnss.txt"
-    np.savetxt(table, np.column_stack([lon, lat, vn, np.full(40, 0.001)]), header="lon lat vn sn")
+    table = tmp_path / "gnss.csv"          # a GNSS table in mm/yr
+    np.savetxt(table, np.column_stack([lon, lat, vn * 1e3, np.full(40, 1.0)]), header="lon,lat,vn,sn", delimiter=",",
+               comments="")
     north, std = horzvert.north_constraint(table, grid, "nearest")
     glon, glat = np.meshgrid(grid.lons(), grid.lats())
     inside = Delaunay(np.column_stack([lon, lat])).find_simplex(np.column_stack([glon.ravel(), glat.ravel()])) >= 0
@@ -113,8 +114,8 @@ def test_gnss_station_table_is_interpolated(tmp_path):
     assert inside.mean() > 0.5 and np.isfinite(north).all()           # nearest station outside the hull
     np.testing.assert_allclose(north[inside], (0.01 * (glon - 10) + 0.002)[inside], atol=1e-9)   # linear: exact
     assert std is not None and np.allclose(std, 0.001)
-    (tmp_path / "bad.txt").write_text("1 2\n")
-    with pytest.raises(ProductError, match=r"bad\.txt"):
+    (tmp_path / "bad.txt").write_text("lon,lat,vn\n1,2,3\n")
+    with pytest.raises(ProductError, match=r"bad\.txt: a GNSS north constraint needs >= 3 stations"):
         horzvert.north_constraint(tmp_path / "bad.txt", grid, "nearest")
 
 
@@ -229,3 +230,64 @@ def test_two_unknown_kernel_equals_numpy_reference(weighted):
     assert np.isnan(a[0][:3]).all() and np.isfinite(a[0][3:5]).all() and np.isnan(a[0][-4:]).all()
     with pytest.raises(InputError, match="one shape"):
         horzvert.solve_two(obs[:2], None, g0[:2], [g1[0], g1[1][:5]])
+
+
+def test_geotiff_los_with_licsbas_enu_rasters(ew_clean, tmp_path):
+    """GeoTIFF LOS velocities (mm/yr) with E/N/U unit-vector rasters give the same result as the products."""
+    from mimtpy.core.geometry import los_unit_vector
+
+    files, groups = [], []
+    for he5 in ew_clean:
+        src = open_product(he5)
+        truth = open_product(he5.parent / "truth.h5").read("los_velocity")
+        name = src.attrs["ORBIT_DIRECTION"][:3].lower()
+        attrs = {"FILE_TYPE": "velocity", "UNIT": "mm/yr", "REF_LAT": src.attrs["REF_LAT"],
+                 "REF_LON": src.attrs["REF_LON"], "ORBIT_DIRECTION": src.attrs["ORBIT_DIRECTION"]}
+        files.append(write_geotiff(tmp_path / f"{name}_vel.tif", truth * 1000, src.grid, attrs))
+        comps = los_unit_vector(src.read("incidenceAngle"), src.read("azimuthAngle"))
+        groups.append(" ".join(str(write_geotiff(tmp_path / f"{name}_{c}.tif", v, src.grid))
+                               for c, v in zip("ENU", comps, strict=True)))
+    out = run_hv(tmp_path / "hv", files, enu=", ".join(groups))
+    east = open_product(ew_clean[0].parent / "truth.h5").read("east")
+    assert_close_where_valid(out["hz"].read("velocity"), east, 1e-6, 0.9)
+    assert out["hz"].attrs["UNIT"] == "m/year"
+
+
+def test_three_tracks_by_least_squares(tmp_path):
+    keys = {**FAULT_EW, "referencePoint": "34.1515 -118.15"}       # on the fault trace, inside all three swaths
+    tracks = make_products(tmp_path, tracks="asc, desc, asc:0.3", noise="0", atmosphere="0", holes="0", **keys)
+    out = run_hv(tmp_path / "hv", tracks)
+    east = open_product(tracks[0].parent / "truth.h5").read("east")
+    hz = out["hz"].read("velocity")
+    assert_close_where_valid(hz, east, 1e-6, 0.9)
+    assert np.nanmax(np.abs(out["up"].read("velocity"))) < 1e-6
+    third = ~np.isnan(open_product(tracks[2]).read("incidenceAngle"))
+    assert np.isfinite(hz[third]).mean() > 0.9          # the pixels seen by all three tracks are solved
+
+
+def test_overlap_of_two_same_side_tracks(tmp_path):
+    """Synthetic LOS of a known horizontal (along the look azimuth) and vertical motion in the overlap."""
+    from mimtpy.analysis import overlap
+    from mimtpy.core.geometry import los_unit_vector
+
+    tracks = make_products(tmp_path, tracks="asc, asc:0.7, desc", noise="0", atmosphere="0", holes="0", mogi="none")
+    files = []
+    h_true, u_true = 0.004, -0.01
+    for he5 in tracks[:2]:
+        src = open_product(he5)
+        e, n, u = los_unit_vector(src.read("incidenceAngle"), src.read("azimuthAngle"))
+        alpha = np.deg2rad(102.0)
+        los = (e * -np.sin(alpha) + n * np.cos(alpha)) * h_true + u * u_true
+        attrs = {k: v for k, v in src.attrs.items() if not k.startswith("REF_")}   # uniform motion: no reference
+        files.append(write_h5(he5.parent / "velocity.h5", {"velocity": los.astype(np.float32)},
+                              {**attrs, "FILE_TYPE": "velocity", "UNIT": "m/year", "FILE_PATH": str(he5)}))
+    cfg = hv_config(tmp_path / "ov", files, azimuth="102")
+    outputs = overlap.run_overlap(cfg, RunContext(tmp_path), look_azimuth=False)
+    got = {p.stem: open_product(p) for p in outputs if p.suffix == ".h5"}
+    hz, up = got["hz"].read("velocity"), got["up"].read("velocity")
+    ok = np.isfinite(hz)
+    assert 0.05 < ok.mean() < 0.6                         # only the overlap strip is solved
+    assert np.max(np.abs(hz[ok] - h_true)) < 1e-5 and np.max(np.abs(up[ok] - u_true)) < 1e-5
+    assert np.nanmedian(got["cond"].read("cond")) > 5     # same-side geometry is weak, and the map says so
+    with pytest.raises(InputError, match="one look direction"):
+        overlap.run_overlap(hv_config(tmp_path / "x", [files[0], tracks[2]]), RunContext(tmp_path))

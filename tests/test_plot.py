@@ -146,3 +146,11 @@ def test_pygmt_backend_draws_the_same_map(clean_velocity, tmp_path):
     with Image.open(out) as im:
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
         assert im.size[0] > 400 and len(np.unique(pixels, axis=0)) > 50
+
+
+def test_fault_file_with_no_line_on_the_map_is_reported(clean_velocity, tmp_path, caplog):
+    far = tmp_path / "far.gmt"
+    far.write_text("> elsewhere\n10 10\n11 11\n")
+    _fig, ax, _d = plot.make_figure(open_product(clean_velocity), plot_cfg(tmp_path, fault=str(far)))
+    assert not [ln for ln in ax.get_lines() if ln.get_gid() == "fault"]
+    assert "far.gmt: no line inside the map" in caplog.text

@@ -164,11 +164,11 @@ def check_tracks(tracks: list[Track], allow_same_direction: bool = False) -> Non
 
 
 def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """GNSS north velocity (m/yr) on ``grid`` from a grid file or a station table.
+    """GNSS north velocity (m/yr) on ``grid`` from a grid file or a GNSS station table.
 
-    Table: text/CSV with columns lon lat vn [sn] in m/yr (header lines starting with # or a
-    letter are skipped); interpolated linearly inside the stations' hull and by the nearest
-    station outside it.
+    Grid: a .tif/.h5 of the north velocity (dataset ``north`` or the first one, with
+    ``<name>Std`` if present). Table: any format of :mod:`mimtpy.io.gnss` (mm/yr there);
+    interpolated linearly inside the stations' hull and by the nearest station outside it.
     """
     if path.suffix.lower() in (".h5", ".he5", ".tif", ".tiff"):
         product = open_product(path)
@@ -177,35 +177,26 @@ def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, n
         std_name = f"{name}Std"
         std = resample(product.read(std_name), product.grid, grid, method) if std_name in product.datasets else None
         return data, std
-    try:
-        table = np.loadtxt(path, delimiter="," if path.suffix.lower() == ".csv" else None, comments="#",
-                           ndmin=2, usecols=None, converters=None, skiprows=_header_lines(path))
-    except (OSError, ValueError) as err:
-        raise ProductError(f"{path}: cannot read a GNSS table of columns lon lat vn [sn] (m/yr): {err}") from None
-    if table.shape[1] < 3 or table.shape[0] < 3:
-        raise ProductError(f"{path}: a GNSS north table needs >= 3 rows of lon lat vn [sn], got {table.shape}")
     from scipy.interpolate import griddata
+
+    from mimtpy.io.gnss import read_stations
+
+    st = read_stations(path)
+    ok = np.isfinite(st.vn)
+    if ok.sum() < 3:
+        raise ProductError(f"{path}: a GNSS north constraint needs >= 3 stations with a north velocity, "
+                           f"got {int(ok.sum())}")
     lon, lat = np.meshgrid(grid.lons(), grid.lats())
-    pts = table[:, :2]
-    vn = griddata(pts, table[:, 2], (lon, lat), method="linear")
-    vn = np.where(np.isnan(vn), griddata(pts, table[:, 2], (lon, lat), method="nearest"), vn)
-    std = None
-    if table.shape[1] >= 4:
-        std = griddata(pts, table[:, 3], (lon, lat), method="linear")
-        std = np.where(np.isnan(std), griddata(pts, table[:, 3], (lon, lat), method="nearest"), std)
-    logger.info("GNSS north from %d stations in %s", table.shape[0], path.name)
+    pts = np.column_stack([st.lon[ok], st.lat[ok]])
+
+    def interpolate(values: np.ndarray) -> np.ndarray:
+        linear = griddata(pts, values, (lon, lat), method="linear")
+        return np.where(np.isnan(linear), griddata(pts, values, (lon, lat), method="nearest"), linear)
+
+    vn = interpolate(st.vn[ok])
+    std = interpolate(st.sn[ok]) if np.isfinite(st.sn[ok]).all() else None
+    logger.info("GNSS north from %d stations in %s", int(ok.sum()), path.name)
     return vn.astype(np.float32), None if std is None else std.astype(np.float32)
-
-
-def _header_lines(path: Path) -> int:
-    count = 0
-    with open(path) as f:
-        for line in f:
-            if line.strip() and line.strip()[0].isalpha():
-                count += 1
-            else:
-                break
-    return count
 
 
 def prepare_tracks(cfg: HorzvertConfig, ctx: RunContext, extent: str = "intersection") -> tuple[list[Track], Grid]:

@@ -199,20 +199,45 @@ def reference_value(track: Track, lat: float, lon: float) -> float:
 
 
 def rereference(tracks: list[Track], point: tuple[float, float] | None) -> tuple[float, float] | None:
-    """Subtract each track's value at one common point (in memory). ``point`` None = the first
-    track's REF_LAT/REF_LON when the tracks' references differ, else nothing to do."""
+    """Subtract from every track its value at one common point (3x3 median; in memory only).
+
+    The tracks must be on one grid. ``point`` given: that point, an InputError if a track has
+    no data there. ``point`` None: nothing to do when all tracks share a reference point (within
+    a pixel); else the first track's REF_LAT/REF_LON, or, where not every track has data there,
+    the nearest pixel where all of them do (logged).
+    """
     if point is None:
         refs = [(float(t.attrs["REF_LAT"]), float(t.attrs["REF_LON"])) for t in tracks
                 if "REF_LAT" in t.attrs and "REF_LON" in t.attrs]
-        if len(refs) == len(tracks):
-            step = max(abs(tracks[0].grid.x_step), abs(tracks[0].grid.y_step))
-            if all(abs(r[0] - refs[0][0]) <= step and abs(r[1] - refs[0][1]) <= step for r in refs):
-                return refs[0]
         if not refs:
             logger.warning("tracks have no REF_LAT/REF_LON and no referencepoint was given: not re-referenced")
             return None
-        point = refs[0]
+        step = max(abs(tracks[0].grid.x_step), abs(tracks[0].grid.y_step))
+        if len(refs) == len(tracks) and all(abs(r[0] - refs[0][0]) <= step and abs(r[1] - refs[0][1]) <= step
+                                            for r in refs):
+            return refs[0]
+        point = _common_point(tracks, refs[0])
         logger.info("tracks have different reference points; re-referencing all to %.5f, %.5f", *point)
     for track in tracks:
         track.los = track.los - np.float32(reference_value(track, *point))
+    return point
+
+
+def _common_point(tracks: list[Track], wanted: tuple[float, float]) -> tuple[float, float]:
+    """``wanted`` if every track has data there, else the nearest pixel where all of them do."""
+    grid = tracks[0].grid
+    common = np.logical_and.reduce([np.isfinite(t.los) for t in tracks])
+    if not common.any():
+        raise InputError(f"the tracks have no valid pixel in common: {', '.join(str(t.path) for t in tracks)}")
+    try:
+        row, col = grid.lalo_to_rowcol(*wanted)
+        if common[max(row - 1, 0):row + 2, max(col - 1, 0):col + 2].any():
+            return wanted
+    except InputError:
+        row, col = (grid.length - 1) / 2, (grid.width - 1) / 2
+    rows, cols = np.nonzero(common)
+    k = int(np.argmin((rows - row) ** 2 + (cols - col) ** 2))
+    point = grid.rowcol_to_lalo(rows[k], cols[k])
+    logger.warning("reference point %.5f, %.5f is not covered by every track; using the nearest common pixel "
+                   "%.5f, %.5f (set referencepoint to choose)", *wanted, *point)
     return point
