@@ -46,7 +46,8 @@ class Decomposition:
 def horizontal_coefficients(track: Track, azimuth: float) -> np.ndarray:
     """sin(inc) cos(az - alpha): the LOS sensitivity to horizontal motion along ``azimuth``."""
     a = np.deg2rad(azimuth)
-    return track.east * -np.sin(a) + track.north * np.cos(a)
+    dtype = track.east.dtype.type       # keep float32 geometry float32 (NumPy 2 would promote to float64)
+    return track.east * dtype(-np.sin(a)) + track.north * dtype(np.cos(a))
 
 
 def solve_two(obs: list[np.ndarray], sigma: list[np.ndarray] | None, g0: list[np.ndarray], g1: list[np.ndarray]
@@ -65,7 +66,10 @@ def solve_two(obs: list[np.ndarray], sigma: list[np.ndarray] | None, g0: list[np
         raise InputError("solve_two: need two or more observation arrays of one shape, with matching coefficients")
 
     def stack(arrays):
-        return np.ascontiguousarray(np.stack([a.ravel() for a in arrays]), dtype=np.float32)
+        out = np.empty((len(arrays), obs[0].size), np.float32)
+        for row, a in zip(out, arrays, strict=True):
+            row[:] = a.ravel()
+        return out
 
     weighted = sigma is not None
     s = stack(sigma) if weighted else np.zeros((1, 1), np.float32)
