@@ -73,8 +73,10 @@ def main() -> int:
         mintpy = measure([str(BIN / "timeseries2velocity.py"), str(ts), "-o", "velocity_mintpy.h5"], work)
         ours = measure([str(BIN / "HDFEOS_to_geotiff.py"), str(ts), "velocity", "--outdir", "mimtpy",
                         "--no-geotiff", "--force", "-q"], work)
-        v_ref = open_product(work / "velocity_mintpy.h5").read("velocity")
-        v = open_product(next((work / "mimtpy").glob("velocity_*.h5"))).read("velocity")
+        ref = open_product(work / "velocity_mintpy.h5")
+        ours_file = open_product(next((work / "mimtpy").glob("velocity_*.h5")))
+        v_ref, v = ref.read("velocity"), ours_file.read("velocity")
+        s_ref, s = ref.read("velocityStd"), ours_file.read("velocityStd")
         both = np.isfinite(v) & np.isfinite(v_ref) & (v_ref != 0)
         result = {
             "size": {"width": width, "length": length, "epochs": epochs},
@@ -82,6 +84,7 @@ def main() -> int:
             "speedup_vs_mintpy": mintpy["seconds"] / ours["seconds"],
             "memory_ratio_mimtpy_over_mintpy": ours["peak_rss_mb"] / mintpy["peak_rss_mb"],
             "max_abs_velocity_difference_m_per_yr": float(np.max(np.abs(v[both] - v_ref[both]))),
+            "max_abs_velocityStd_difference_m_per_yr": float(np.max(np.abs(s[both] - s_ref[both]))),
             "kernel_vs_numpy_reference": kernel_vs_numpy(),
         }
     save_result("bench_velocity", result)

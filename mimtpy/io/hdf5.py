@@ -143,6 +143,14 @@ def read_mintpy_h5(path: str | Path) -> Product:
     return Product(path, "mintpy", attrs, grid, datasets, dates, read)
 
 
+def cube_chunks(shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """HDF5 chunks of a 3-D (epoch, row, col) cube: one epoch, strips of up to 128 rows, so that
+    both one epoch and a block of rows over all epochs are read without reading the whole file."""
+    if len(shape) != 3:
+        return None
+    return (1, min(shape[1], 128), shape[2])
+
+
 def write_h5(
     path: str | Path,
     datasets: dict[str, np.ndarray],
@@ -160,8 +168,7 @@ def write_h5(
     with _new_h5(path, attrs, dates, settings) as f:
         for name, data in datasets.items():
             data = np.asarray(data)
-            chunks = (1, *data.shape[1:]) if data.ndim == 3 else None
-            ds = f.create_dataset(name, data=data, chunks=chunks)
+            ds = f.create_dataset(name, data=data, chunks=cube_chunks(data.shape))
             if units and name in units:
                 ds.attrs["UNIT"] = units[name]
     return Path(path)
@@ -184,8 +191,8 @@ def stream_h5(
     with _new_h5(path, attrs, dates, settings) as f:
         datasets = {}
         for name, shape in shapes.items():
-            chunks = (1, *shape[1:]) if len(shape) == 3 else None
-            datasets[name] = f.create_dataset(name, shape=shape, dtype=np.float32, chunks=chunks, fillvalue=np.nan)
+            datasets[name] = f.create_dataset(name, shape=shape, dtype=np.float32, chunks=cube_chunks(shape),
+                                              fillvalue=np.nan)
             if units and name in units:
                 datasets[name].attrs["UNIT"] = units[name]
         yield datasets
@@ -241,7 +248,7 @@ def write_hdfeos5(
             root = f.create_group(HDFEOS_ROOT)
             obs = root.create_group("observation")
             ds = obs.create_dataset("displacement", data=timeseries.astype(np.float32),
-                                    chunks=(1, *timeseries.shape[1:]), compression="lzf")
+                                    chunks=cube_chunks(timeseries.shape), compression="lzf")
             ds.attrs["Title"] = "displacement"
             ds.attrs["MissingValue"] = np.float32(0)
             ds.attrs["Units"] = units["displacement"]
