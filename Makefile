@@ -29,7 +29,8 @@ demo: install
 	mkdir -p $(DEMO)
 	cp templates/demo.template $(DEMO)/demo.template
 	$(BIN)/mimtpyApp.py $(DEMO)/demo.template
-	@echo "demo finished: products under $(DEMO)/synthetic/*/mintpy/{velocity,displacement}/, overview map $(DEMO)/overview.png"
+	@echo "demo finished in $(DEMO)/: per-track velocity/displacement under synthetic/*/mintpy/, east/up in horzvert/,"
+	@echo "the ascending mosaic in concatenation/, fault profiles in transects/, all maps in overview.png"
 
 lint: install-test
 	$(BIN)/ruff check mimtpy tests benchmarks
