@@ -113,3 +113,30 @@ def test_horzvert_equals_mintpy_asc_desc2horz_vert_with_constant_geometry(noisy_
         v_ref, v = ref.read(next(iter(ref.datasets))), ours.read("velocity")
         assert np.nanmax(np.abs(v_ref)) > 0.005
         np.testing.assert_allclose(v, v_ref, atol=1e-6)
+
+
+def test_we_read_an_hdfeos5_written_by_mintpy_save_hdfeos5(noisy_pair, tmp_path):
+    """MintPy's own save_hdfeos5.py writes the product; our reader and velocity see the same series."""
+    src = open_product(noisy_pair[1])
+    ts_file = as_mintpy_timeseries(noisy_pair[1], tmp_path / "timeseries.h5")
+    geometry = {n: src.read(n) for n in ("height", "incidenceAngle", "azimuthAngle", "slantRangeDistance",
+                                         "shadowMask", "waterMask")}
+    write_h5(tmp_path / "geometryGeo.h5", geometry, {**src.attrs, "FILE_TYPE": "geometry"})
+    write_h5(tmp_path / "temporalCoherence.h5", {"temporalCoherence": src.read("temporalCoherence")},
+             {**src.attrs, "FILE_TYPE": "temporalCoherence"})
+    write_h5(tmp_path / "avgSpatialCoh.h5", {"coherence": src.read("avgSpatialCoherence")},
+             {**src.attrs, "FILE_TYPE": "mask"})
+    write_h5(tmp_path / "maskTempCoh.h5", {"mask": src.read("mask")}, {**src.attrs, "FILE_TYPE": "mask"})
+    mintpy("save_hdfeos5.py", str(ts_file), "--tc", "temporalCoherence.h5", "--asc", "avgSpatialCoh.h5",
+           "-m", "maskTempCoh.h5", "-g", "geometryGeo.h5", cwd=tmp_path)
+    (he5,) = tmp_path.glob("S1_*.he5")
+    theirs = open_product(he5)
+    ours = open_product(ts_file)
+    assert theirs.family == "hdfeos5" and theirs.dates == ours.dates and theirs.grid == ours.grid
+    np.testing.assert_array_equal(theirs.read("timeseries"), ours.read("timeseries"))
+    np.testing.assert_array_equal(theirs.read("incidenceAngle"), src.read("incidenceAngle"))
+    assert {"latitude", "longitude", "mask", "temporalCoherence"} <= set(theirs.datasets)
+    cfg = parse_template_text(f"mimtpy.velcumu.outdir = {tmp_path / 'v'}", tmp_path / "t").configs["velcumu"]
+    v_he5 = open_product(velcumu.process(he5, "velocity", cfg, RunContext(tmp_path), tmp_path / "a")[0])
+    v_ts = open_product(velcumu.process(ts_file, "velocity", cfg, RunContext(tmp_path), tmp_path / "b")[0])
+    np.testing.assert_array_equal(v_he5.read("velocity"), v_ts.read("velocity"))

@@ -31,8 +31,10 @@ def test_data_footprint_contains_every_valid_pixel(noisy_pair):
     box = footprint.footprint(product, "grid")
     assert geom.area < box.area and box.bounds == pytest.approx((product.grid.snwe[2], product.grid.snwe[0],
                                                                  product.grid.snwe[3], product.grid.snwe[1]))
+    corners = footprint.footprint(product, "attributes")            # the scene corners of the swath
+    assert shapely.contains_xy(corners.buffer(product.grid.x_step), lon[valid], lat[valid]).mean() > 0.97
     with pytest.raises(ProductError, match="needs LAT_REF1, LON_REF1"):
-        footprint.footprint(product, "attributes")
+        footprint.footprint(open_product(PYRATE_UNW), "attributes")
 
 
 def test_footprint_formats_round_trip(noisy_pair, tmp_path):

@@ -196,6 +196,26 @@ def track_geometry(cfg: SyntheticConfig, grid: Grid, spec: TrackSpec) -> dict[st
     }
 
 
+def scene_corners(cfg: SyntheticConfig, grid: Grid, geom: dict[str, np.ndarray]) -> dict[str, float]:
+    """LAT_REF1..4 / LON_REF1..4 (MintPy's scene corners): the valid swath's extreme corners."""
+    lon, lat = np.meshgrid(grid.lons(), grid.lats())
+    inside = geom["inside"]
+    s, n, w, e = cfg.snwe
+    x, y = local_km(grid, (s + n) / 2, (w + e) / 2)
+    h = np.deg2rad(HEADING["asc" if geom["azimuthAngle"][inside].mean() > 0 else "desc"])
+    along = (x * np.sin(h) + y * np.cos(h))[inside]
+    frac = geom["frac"][inside]
+    corners = {}
+    picks = ((along.argmin(), 0), (along.argmin(), 1), (along.argmax(), 0), (along.argmax(), 1))
+    for k, (idx, side) in enumerate(picks, start=1):
+        # among the pixels at the first/last along-track position, the near- or far-range end
+        row_sel = np.abs(along - along[idx]) <= np.ptp(along) * 0.01
+        pick = np.flatnonzero(row_sel)[np.argmin(frac[row_sel]) if side == 0 else np.argmax(frac[row_sel])]
+        corners[f"LAT_REF{k}"] = float(lat[inside][pick])
+        corners[f"LON_REF{k}"] = float(lon[inside][pick])
+    return corners
+
+
 def _holes(rng: np.random.Generator, shape: tuple[int, int], fraction: float, protect: tuple[int, int]) -> np.ndarray:
     """Boolean mask of round no-data patches covering about ``fraction`` of the pixels."""
     mask = np.zeros(shape, bool)
@@ -293,12 +313,13 @@ def make_track(cfg: SyntheticConfig, spec: TrackSpec, dates: list[str], outdir: 
     ref_lat, ref_lon = grid.rowcol_to_lalo(ref_row, ref_col)
     attrs = {
         **grid.to_attrs(), "FILE_TYPE": "HDFEOS", "PROCESSOR": "mimtpy.synthetic", "PLATFORM": "Sen",
-        "mission": "S1", "beam_mode": "IW", "relative_orbit": spec.number,
+        "mission": "S1", "beam_mode": "IW", "beam_swath": "123", "relative_orbit": spec.number,
+        "first_frame": 1, "last_frame": 1, "ANTENNA_SIDE": -1, "POLARIZATION": "VV",
         "ORBIT_DIRECTION": "ASCENDING" if spec.direction == "asc" else "DESCENDING",
         "HEADING": HEADING[spec.direction], "WAVELENGTH": S1_WAVELENGTH, "CENTER_LINE_UTC": "50400",
         "first_date": dates[0], "last_date": dates[-1], "START_DATE": dates[0], "END_DATE": dates[-1],
         "REF_DATE": dates[0], "REF_LAT": ref_lat, "REF_LON": ref_lon, "REF_Y": ref_row, "REF_X": ref_col,
-        "UNIT": "m", "DATA_TYPE": "float32",
+        "UNIT": "m", "DATA_TYPE": "float32", **scene_corners(cfg, grid, geom),
     }
     name = f"S1_IW123_{spec.number:03d}_0001_0001_{dates[0]}_{dates[-1]}.he5"
     mintpy_dir = outdir / f"{cfg.project_name}{spec.project}" / "mintpy"
