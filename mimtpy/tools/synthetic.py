@@ -196,23 +196,22 @@ def track_geometry(cfg: SyntheticConfig, grid: Grid, spec: TrackSpec) -> dict[st
     }
 
 
-def scene_corners(cfg: SyntheticConfig, grid: Grid, geom: dict[str, np.ndarray]) -> dict[str, float]:
-    """LAT_REF1..4 / LON_REF1..4 (MintPy's scene corners): the valid swath's extreme corners."""
-    lon, lat = np.meshgrid(grid.lons(), grid.lats())
-    inside = geom["inside"]
+def scene_corners(cfg: SyntheticConfig, grid: Grid, geom: dict[str, np.ndarray], heading: float) -> dict[str, float]:
+    """LAT_REF1..4 / LON_REF1..4 (MintPy's scene corners): the track-aligned rectangle around the
+    valid swath (first line near/far range, last line near/far range), like a radar frame."""
     s, n, w, e = cfg.snwe
-    x, y = local_km(grid, (s + n) / 2, (w + e) / 2)
-    h = np.deg2rad(HEADING["asc" if geom["azimuthAngle"][inside].mean() > 0 else "desc"])
+    lat0, lon0 = (s + n) / 2, (w + e) / 2
+    x, y = local_km(grid, lat0, lon0)
+    h = np.deg2rad(heading)
+    inside = geom["inside"]
     along = (x * np.sin(h) + y * np.cos(h))[inside]
-    frac = geom["frac"][inside]
+    across = (x * np.cos(h) - y * np.sin(h))[inside]
     corners = {}
-    picks = ((along.argmin(), 0), (along.argmin(), 1), (along.argmax(), 0), (along.argmax(), 1))
-    for k, (idx, side) in enumerate(picks, start=1):
-        # among the pixels at the first/last along-track position, the near- or far-range end
-        row_sel = np.abs(along - along[idx]) <= np.ptp(along) * 0.01
-        pick = np.flatnonzero(row_sel)[np.argmin(frac[row_sel]) if side == 0 else np.argmax(frac[row_sel])]
-        corners[f"LAT_REF{k}"] = float(lat[inside][pick])
-        corners[f"LON_REF{k}"] = float(lon[inside][pick])
+    for k, (a, c) in enumerate(((along.min(), across.min()), (along.min(), across.max()),
+                                (along.max(), across.min()), (along.max(), across.max())), start=1):
+        cx, cy = a * np.sin(h) + c * np.cos(h), a * np.cos(h) - c * np.sin(h)
+        corners[f"LAT_REF{k}"] = float(lat0 + cy / KM_PER_DEG)
+        corners[f"LON_REF{k}"] = float(lon0 + cx / (KM_PER_DEG * np.cos(np.deg2rad(lat0))))
     return corners
 
 
@@ -319,7 +318,7 @@ def make_track(cfg: SyntheticConfig, spec: TrackSpec, dates: list[str], outdir: 
         "HEADING": HEADING[spec.direction], "WAVELENGTH": S1_WAVELENGTH, "CENTER_LINE_UTC": "50400",
         "first_date": dates[0], "last_date": dates[-1], "START_DATE": dates[0], "END_DATE": dates[-1],
         "REF_DATE": dates[0], "REF_LAT": ref_lat, "REF_LON": ref_lon, "REF_Y": ref_row, "REF_X": ref_col,
-        "UNIT": "m", "DATA_TYPE": "float32", **scene_corners(cfg, grid, geom),
+        "UNIT": "m", "DATA_TYPE": "float32", **scene_corners(cfg, grid, geom, HEADING[spec.direction]),
     }
     name = f"S1_IW123_{spec.number:03d}_0001_0001_{dates[0]}_{dates[-1]}.he5"
     mintpy_dir = outdir / f"{cfg.project_name}{spec.project}" / "mintpy"
