@@ -180,8 +180,18 @@ def correct_layers(layers: list[np.ndarray], grid: Grid, cfg: ConcatenationConfi
     return corrected, stats, params
 
 
+@dataclass
+class Mosaic:
+    """A mosaic, the overlap statistics, the per-track correction parameters and the corrected layers."""
+
+    data: np.ndarray
+    stats: list[Overlap]
+    params: np.ndarray | None
+    corrected: list[np.ndarray]
+
+
 def mosaic_layers(layers: list[np.ndarray], kind: str, grid: Grid, cfg: ConcatenationConfig, ref: int,
-                  names: list[str]) -> tuple[np.ndarray, list[Overlap], np.ndarray | None]:
+                  names: list[str]) -> Mosaic:
     """Mosaic of layers of one kind on the union grid."""
     if kind == "mask":
         valid = [np.nan_to_num(layer) != 0 for layer in layers]
@@ -191,13 +201,13 @@ def mosaic_layers(layers: list[np.ndarray], kind: str, grid: Grid, cfg: Concaten
         else:   # intersection where tracks overlap, the track's own mask elsewhere
             agree = np.logical_and.reduce([v | ~c for v, c in zip(valid, covered, strict=True)])
             out = agree & np.logical_or.reduce(covered)
-        return out, [], None
+        return Mosaic(out, [], None, layers)
     stats: list[Overlap] = []
     params = None
     if kind == "los":
         layers, stats, params = correct_layers(layers, grid, cfg, ref, names)
     weights = feather_weights(layers) if cfg.blend == "feather" else None
-    return blend(layers, cfg.blend, weights), stats, params
+    return Mosaic(blend(layers, cfg.blend, weights), stats, params, layers)
 
 
 def reference_index(cfg: ConcatenationConfig, names: list[str], layers: list[np.ndarray]) -> int:
@@ -312,20 +322,20 @@ def run(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
     layers = [resample(p.read(name).astype(np.float32), p.grid, grid, cfg.resample) for p in products]
     ref = reference_index(cfg, names, layers)
     attrs["REFERENCE_TRACK"] = names[ref]
-    mosaic, stats, params = mosaic_layers(layers, kind, grid, cfg, ref, names)
-    if params is not None:
-        for track, p in zip(names, params, strict=True):
+    result = mosaic_layers(layers, kind, grid, cfg, ref, names)
+    if result.params is not None:
+        for track, p in zip(names, result.params, strict=True):
             attrs[f"CORRECTION_{track}"] = " ".join(f"{v:.6g}" for v in p)
-    _log_stats(stats, names)
-    write_report(report, stats, names)
-    data = {name: mosaic.astype(np.float32) if kind != "mask" else mosaic}
+    _log_stats(result.stats, names)
+    write_report(report, result.stats, names)
+    data = {name: result.data.astype(np.float32) if kind != "mask" else result.data}
     written = [write_h5(out_h5, data, attrs, settings=settings), report]
     if kind != "mask":
-        written.append(write_geotiff(out_h5.with_suffix(".tif"), mosaic, grid, attrs))
+        written.append(write_geotiff(out_h5.with_suffix(".tif"), result.data, grid, attrs))
     if cfg.plotpair and kind == "los":
         from mimtpy.analysis.track_offset import plot_pair
-        corrected, _s, _p = correct_layers(layers, grid, cfg, ref, names)
-        for s in stats:
+        corrected = result.corrected
+        for s in result.stats:
             written.append(plot_pair(layers[s.i], layers[s.j], corrected[s.i], corrected[s.j], grid,
                                      (names[s.i], names[s.j]), cfg.azimuth, outdir / f"{outname}_pair_{s.i}_{s.j}.png",
                                      products[0].datasets[name].unit or products[0].attrs.get("UNIT", "")))
@@ -342,9 +352,9 @@ def _run_timeseries(products, names, name, grid, cfg, attrs, out_h5, report, set
         for k in iterate_blocks(list(range(len(dates))), "mosaic epochs"):
             layers = [resample(p.read(name, epochs=np.array([matched[k][t]]))[0].astype(np.float32), p.grid, grid,
                                cfg.resample) for t, p in enumerate(products)]
-            mosaic, stats, _params = mosaic_layers(layers, "los", grid, cfg, ref, names)
-            out[name][k] = mosaic
-            write_report(report, stats, names, dates[k])
+            result = mosaic_layers(layers, "los", grid, cfg, ref, names)
+            out[name][k] = result.data
+            write_report(report, result.stats, names, dates[k])
     logger.info("mosaic of %d tracks: %d matched epochs on a %dx%d grid", len(products), len(dates), grid.length,
                 grid.width)
     return [out_h5, report]
