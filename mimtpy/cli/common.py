@@ -57,6 +57,17 @@ def run_cli(body: Callable[[], int]) -> int:
         return 130
 
 
+def script_main(build_parser: Callable[[], argparse.ArgumentParser],
+                work: Callable[[argparse.Namespace], int]) -> Callable[[list[str] | None], int]:
+    """The ``main(argv)`` of a script: parse, set up console logging, run ``work(args)`` with clean errors."""
+    def main(argv: list[str] | None = None) -> int:
+        args = build_parser().parse_args(argv)
+        setup_logging(args.verbose, args.quiet, None)
+        return run_cli(lambda: work(args))
+
+    return main
+
+
 def section_help(section: type[SectionConfig]) -> str:
     """The template keys of a section, for a script's --help epilog."""
     lines = [f"template keys (mimtpy.{section.SECTION}.*):"]
@@ -119,23 +130,17 @@ def section_script(prog: str, section: type[SectionConfig], description: str, ep
         add_common_arguments(parser)
         return parser
 
-    def main(argv: list[str] | None = None) -> int:
-        args = build_parser().parse_args(argv)
-        setup_logging(args.verbose, args.quiet, None)
+    def work(args: argparse.Namespace) -> int:
+        cwd = Path.cwd()
+        values = {**section_values(args, section), "dataset": ", ".join(getattr(args, positional[0]))}
+        if adjust:
+            adjust(args, values)
+        cfg = config_from_args(section, values, cwd)
+        for out in run(cfg, args, cwd):
+            print(out)
+        return 0
 
-        def body() -> int:
-            cwd = Path.cwd()
-            values = {**section_values(args, section), "dataset": ", ".join(getattr(args, positional[0]))}
-            if adjust:
-                adjust(args, values)
-            cfg = config_from_args(section, values, cwd)
-            for out in run(cfg, args, cwd):
-                print(out)
-            return 0
-
-        return run_cli(body)
-
-    return build_parser, main
+    return build_parser, script_main(build_parser, work)
 
 
 def force_option(parser: argparse.ArgumentParser) -> None:

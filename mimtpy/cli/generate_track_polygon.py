@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
+from mimtpy.cli.common import add_common_arguments, script_main
 from mimtpy.io import open_product
 from mimtpy.tools import footprint
 
@@ -27,18 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
+def _work(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    geom = footprint.footprint(open_product(path), args.method)
+    for out in args.output:
+        print(footprint.write_footprint(geom, Path(out), path.stem))
+    return 0
 
-    def body() -> int:
-        path = Path(args.file)
-        geom = footprint.footprint(open_product(path), args.method)
-        for out in args.output:
-            print(footprint.write_footprint(geom, Path(out), path.stem))
-        return 0
 
-    return run_cli(body)
+main = script_main(build_parser, _work)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
+from mimtpy.cli.common import add_common_arguments, script_main
 from mimtpy.tools import convert
 
 
@@ -28,17 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
+def _work(args: argparse.Namespace) -> int:
+    out = convert.to_geotiff(Path(args.file), args.dataset, Path(args.output) if args.output else None,
+                             args.unit, args.wavelength, args.date)
+    print(out)
+    return 0
 
-    def body() -> int:
-        out = convert.to_geotiff(Path(args.file), args.dataset, Path(args.output) if args.output else None,
-                                 args.unit, args.wavelength, args.date)
-        print(out)
-        return 0
 
-    return run_cli(body)
+main = script_main(build_parser, _work)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mimtpy.basic import velcumu
-from mimtpy.cli.common import add_common_arguments, config_from_args, run_cli, section_help, setup_logging
+from mimtpy.cli.common import add_common_arguments, config_from_args, script_main, section_help
 from mimtpy.config import VelcumuConfig
 from mimtpy.context import RunContext
 
@@ -41,37 +41,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
+def _work(args: argparse.Namespace) -> int:
+    start = end = None
+    if args.date:
+        start, _, end = args.date.partition("_")
+    cwd = Path.cwd()
+    cfg = config_from_args(VelcumuConfig, {
+        "dataset": args.file,
+        "type": args.attribute if args.attribute in ("velocity", "displacement") else None,
+        "snwe": " ".join(args.bbox) if args.bbox else None,
+        "start_date": start, "end_date": end or None,
+        "mask": args.mask,
+        "reference_point": " ".join(args.ref_lalo) if args.ref_lalo else None,
+        "min_epochs": args.min_epochs,
+        "geotiff": "no" if args.no_geotiff else None,
+        "outdir": args.outdir,
+    }, cwd)
+    path = velcumu.resolve_dataset(args.file, cwd)
+    ctx = RunContext(cwd, force=args.force)
+    if args.attribute in ("velocity", "displacement"):
+        written = velcumu.process(path, args.attribute, cfg, ctx, cfg.outdir)
+    else:
+        written = velcumu.export_dataset(path, args.attribute, cfg)
+    for out in written:
+        print(out)
+    return 0
 
-    def body() -> int:
-        start = end = None
-        if args.date:
-            start, _, end = args.date.partition("_")
-        cwd = Path.cwd()
-        cfg = config_from_args(VelcumuConfig, {
-            "dataset": args.file,
-            "type": args.attribute if args.attribute in ("velocity", "displacement") else None,
-            "snwe": " ".join(args.bbox) if args.bbox else None,
-            "start_date": start, "end_date": end or None,
-            "mask": args.mask,
-            "reference_point": " ".join(args.ref_lalo) if args.ref_lalo else None,
-            "min_epochs": args.min_epochs,
-            "geotiff": "no" if args.no_geotiff else None,
-            "outdir": args.outdir,
-        }, cwd)
-        path = velcumu.resolve_dataset(args.file, cwd)
-        ctx = RunContext(cwd, force=args.force)
-        if args.attribute in ("velocity", "displacement"):
-            written = velcumu.process(path, args.attribute, cfg, ctx, cfg.outdir)
-        else:
-            written = velcumu.export_dataset(path, args.attribute, cfg)
-        for out in written:
-            print(out)
-        return 0
 
-    return run_cli(body)
+main = script_main(build_parser, _work)
 
 
 if __name__ == "__main__":

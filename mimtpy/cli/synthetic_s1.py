@@ -10,10 +10,9 @@ from mimtpy.cli.common import (
     add_common_arguments,
     add_section_options,
     config_from_args,
-    run_cli,
+    script_main,
     section_help,
     section_values,
-    setup_logging,
 )
 from mimtpy.config import SyntheticConfig
 from mimtpy.context import RunContext
@@ -37,17 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
+def _work(args: argparse.Namespace) -> int:
+    cfg = config_from_args(SyntheticConfig, section_values(args, SyntheticConfig), Path.cwd())
+    for product in synthetic.run(cfg, RunContext(Path.cwd(), force=args.force)):
+        print(product)
+    return 0
 
-    def body() -> int:
-        cfg = config_from_args(SyntheticConfig, section_values(args, SyntheticConfig), Path.cwd())
-        for product in synthetic.run(cfg, RunContext(Path.cwd(), force=args.force)):
-            print(product)
-        return 0
 
-    return run_cli(body)
+main = script_main(build_parser, _work)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import numpy as np
 from mimtpy.analysis import concatenation
 from mimtpy.analysis.track_offset import plot_pair
 from mimtpy.basic.velcumu import resolve_dataset
-from mimtpy.cli.common import add_common_arguments, config_from_args, run_cli, setup_logging
+from mimtpy.cli.common import add_common_arguments, config_from_args, script_main
 from mimtpy.config import ConcatenationConfig
 from mimtpy.core.resample import common_grid, resample
 from mimtpy.errors import InputError
@@ -35,37 +35,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose, args.quiet, None)
+def _work(args: argparse.Namespace) -> int:
+    cwd = Path.cwd()
+    cfg = config_from_args(ConcatenationConfig, {"offset_model": args.offsetModel, "azimuth": args.azimuth,
+                                                 "resample": args.resample, "dataname": args.dataname,
+                                                 "min_overlap": "1"}, cwd)
+    products = [open_product(resolve_dataset(p, cwd)) for p in (args.track1, args.track2)]
+    name = args.dataname or concatenation._main_name(products[0])
+    if products[0].datasets[name].is_3d:
+        raise InputError(f"{products[0].path}: '{name}' is a time series; compare velocity or displacement")
+    grid = common_grid([p.grid for p in products], "intersection")
+    layers = [resample(p.read(name).astype(np.float32), p.grid, grid, cfg.resample) for p in products]
+    names = concatenation.unique_names([p.path for p in products])
+    corrected, stats, params = concatenation.correct_layers(layers, grid, cfg, 0, names)
+    if not stats:
+        raise InputError(f"{args.track1} and {args.track2} have no valid pixel in common")
+    s = stats[0]
+    print(f"overlap {names[0]} - {names[1]}: {s.pixels} pixels")
+    print(f"  before: median {s.median_before:.6g}, RMS {s.rms_before:.6g}")
+    print(f"  after : median {s.median_after:.6g}, RMS {s.rms_after:.6g}")
+    terms = "offset" if cfg.offset_model == "offset" else "offset, per deg lon, per deg lat"
+    print(f"  removed from {names[1]} ({names[0]} fixed; {terms}): {' '.join(f'{v:.6g}' for v in params[1])}")
+    unit = products[0].datasets[name].unit or products[0].attrs.get("UNIT", "")
+    print(plot_pair(layers[0], layers[1], corrected[0], corrected[1], grid, tuple(names), cfg.azimuth,
+                    Path(args.output), unit))
+    return 0
 
-    def body() -> int:
-        cwd = Path.cwd()
-        cfg = config_from_args(ConcatenationConfig, {"offset_model": args.offsetModel, "azimuth": args.azimuth,
-                                                     "resample": args.resample, "dataname": args.dataname,
-                                                     "min_overlap": "1"}, cwd)
-        products = [open_product(resolve_dataset(p, cwd)) for p in (args.track1, args.track2)]
-        name = args.dataname or concatenation._main_name(products[0])
-        if products[0].datasets[name].is_3d:
-            raise InputError(f"{products[0].path}: '{name}' is a time series; compare velocity or displacement")
-        grid = common_grid([p.grid for p in products], "intersection")
-        layers = [resample(p.read(name).astype(np.float32), p.grid, grid, cfg.resample) for p in products]
-        names = concatenation.unique_names([p.path for p in products])
-        corrected, stats, params = concatenation.correct_layers(layers, grid, cfg, 0, names)
-        if not stats:
-            raise InputError(f"{args.track1} and {args.track2} have no valid pixel in common")
-        s = stats[0]
-        print(f"overlap {names[0]} - {names[1]}: {s.pixels} pixels")
-        print(f"  before: median {s.median_before:.6g}, RMS {s.rms_before:.6g}")
-        print(f"  after : median {s.median_after:.6g}, RMS {s.rms_after:.6g}")
-        terms = "offset" if cfg.offset_model == "offset" else "offset, per deg lon, per deg lat"
-        print(f"  removed from {names[1]} ({names[0]} fixed; {terms}): {' '.join(f'{v:.6g}' for v in params[1])}")
-        unit = products[0].datasets[name].unit or products[0].attrs.get("UNIT", "")
-        print(plot_pair(layers[0], layers[1], corrected[0], corrected[1], grid, tuple(names), cfg.azimuth,
-                        Path(args.output), unit))
-        return 0
 
-    return run_cli(body)
+main = script_main(build_parser, _work)
 
 
 if __name__ == "__main__":
