@@ -1,126 +1,30 @@
-"""Typed configuration of every template section: the single source of keys, defaults,
-allowed values and help text.
+"""Config models: one frozen dataclass per template section, the single source of its keys,
+defaults, allowed values and help text.
 
-Each section is a frozen dataclass whose fields are declared with :func:`option`; the
-template text of the default, the kind of value and its bounds live in the field's
-metadata. ``defaults/mimtpyApp.cfg`` is rendered from these classes
-(:func:`render_default_template`) and a test keeps the two identical.
+A step module declares its model as a subclass of :class:`SectionConfig` with fields made by
+:func:`option`; the default of each field is its template text parsed once, so a model built
+from Python (``VelcumuConfig(dataset=("a.he5",))``) has the same defaults as a template. Text
+parsing lives in :mod:`mimtpy.template`; ``defaults/mimtpyApp.cfg`` and ``docs/template.md``
+are rendered from the registered models (:mod:`mimtpy.docgen`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mimtpy.core.dates import parse_date
-from mimtpy.errors import InputError
-
-TRUE = {"yes", "y", "true", "t", "on", "1"}
-FALSE = {"no", "n", "false", "f", "off", "0"}
-NONE = {"auto", "none", ""}
+from mimtpy.template import parse_value
 
 
 def option(key: str, default: str, help: str, kind: str, choices: tuple[str, ...] = (),
            lo: float | None = None, hi: float | None = None, count: int | None = None) -> Any:
-    """Declare a template key: ``default`` is the template text, ``kind`` how it is parsed.
-
-    kinds: bool, choice, int, float, date, snwe, latlon, floats (``count`` numbers),
-    str, path, paths (comma separated), words (comma separated, lower-cased), bool_or_path.
-    ``auto``/``none`` parse to None for every kind but bool and choice; for ``floats``,
-    ``none`` parses to ``()`` (off) so that ``auto`` (None) can mean a built-in default.
-    """
-    return field(default=None, metadata=dict(key=key, text=default, help=help, kind=kind,
-                                             choices=choices, lo=lo, hi=hi, count=count))
-
-
-def _floats(text: str, count: int | None, what: str) -> tuple[float, ...]:
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise InputError(f"'{text}' is not a list of numbers{f' ({what})' if what else ''}") from None
-    if count is not None and len(values) != count:
-        raise InputError(f"'{text}' has {len(values)} number(s), expected {count}{f' ({what})' if what else ''}")
-    return values
-
-
-def expand_path(text: str, base: Path) -> Path:
-    """Expand ``~`` and ``$VARS`` (InputError for an unset variable); relative to ``base``."""
-    missing = [m for m in re.findall(r"\$\{?(\w+)\}?", text) if m not in os.environ]
-    if missing:
-        raise InputError(f"environment variable(s) {', '.join('$' + m for m in missing)} not set in '{text}'")
-    path = Path(os.path.expanduser(os.path.expandvars(text)))
-    return path if path.is_absolute() else (base / path)
-
-
-def parse_value(meta: dict, text: str, base: Path) -> Any:
-    """Parse one template value according to the option metadata ``meta``."""
-    raw = text.strip()
-    low = raw.lower()
-    kind = meta["kind"]
-    if kind == "bool":
-        if low in TRUE:
-            return True
-        if low in FALSE:
-            return False
-        raise InputError(f"'{raw}' is not yes/no")
-    if kind == "choice":
-        for choice in meta["choices"]:
-            if low == choice.lower():
-                return choice
-        raise InputError(f"'{raw}' is not one of: {', '.join(meta['choices'])}")
-    if kind == "floats" and low == "none":
-        return ()        # explicitly off, where 'auto' (None) means the built-in default
-    if low in NONE:
-        return None
-    if kind == "bool_or_path":
-        if low in TRUE:
-            return True
-        if low in FALSE:
-            return False
-        return expand_path(raw, base)
-    if kind in ("int", "float"):
-        try:
-            value = int(raw) if kind == "int" else float(raw)
-        except ValueError:
-            raise InputError(f"'{raw}' is not {'an integer' if kind == 'int' else 'a number'}") from None
-        lo, hi = meta["lo"], meta["hi"]
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise InputError(f"{value} is outside the allowed range [{lo}, {hi}]")
-        return value
-    if kind == "date":
-        parse_date(raw, "date")
-        return raw
-    if kind == "snwe":
-        s, n, w, e = _floats(raw, 4, "S N W E in degrees")
-        if not (-90 <= s < n <= 90 and w < e):
-            raise InputError(f"'{raw}' is not a valid S N W E box (need -90 <= S < N <= 90 and W < E)")
-        return (s, n, w, e)
-    if kind == "latlon":
-        lat, lon = _floats(raw, 2, "lat, lon in degrees")
-        if not -90 <= lat <= 90:
-            raise InputError(f"latitude {lat} is outside [-90, 90]")
-        return (lat, lon)
-    if kind == "floats":
-        return _floats(raw, meta["count"], meta["help"].split(":")[0])
-    if kind == "path":
-        return expand_path(raw, base)
-    if kind == "paths":
-        return tuple(p.strip() for p in raw.split(",") if p.strip())
-    if kind == "str":
-        return raw
-    if kind == "words":
-        words = tuple(p.strip().lower() for p in raw.split(",") if p.strip())
-        bad = [w for w in words if meta["choices"] and w not in meta["choices"]]
-        if bad:
-            raise InputError(f"'{', '.join(bad)}' not allowed; choose from: {', '.join(meta['choices'])}")
-        return words
-    raise AssertionError(f"unknown option kind {kind}")
+    """Declare a template key: ``default`` is the template text, ``kind`` how it is parsed
+    (see :func:`mimtpy.template.parse_value`). The field's Python default is that text parsed
+    (relative paths stay relative: steps resolve them against the project folder)."""
+    meta = dict(key=key, text=default, help=help, kind=kind, choices=choices, lo=lo, hi=hi, count=count)
+    return field(default=parse_value(meta, default, None), metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -141,14 +45,59 @@ class SectionConfig:
         """Lower-case template key -> field name."""
         return {meta["key"].lower(): name for name, meta in cls.options()}
 
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [name for name, _meta in cls.options()]
+
+    @classmethod
+    def meta(cls, name: str) -> dict:
+        """The option metadata of field ``name``."""
+        return dict(next(f.metadata for f in dataclasses.fields(cls) if f.name == name))
+
 
 @dataclass(frozen=True)
 class ComputeConfig(SectionConfig):
     SECTION: ClassVar[str] = "compute"
     HELP: ClassVar[str] = "Resources used by every step"
     IS_STEP: ClassVar[bool] = False
-    max_memory: float = option("maxMemory", "4", "memory budget of one block of work, in GB", "float",
-                               lo=1e-4, hi=1024)
+    max_memory: float = option("maxMemory", "4", "memory budget of a step's block work (all blocks in flight "
+                               "together), in GB", "float", lo=1e-4, hi=1024)
+    cluster: str = option("cluster", "no", "where blocks run: no = threads of this process, local = a Dask "
+                          "LocalCluster, or the address of a Dask scheduler (tcp://host:8786)", "str")
+    num_worker: str = option("numWorker", "auto", "threads or Dask workers: a number, all (every core) or auto "
+                             "(the physical cores)", "str")
+
+    @property
+    def workers(self) -> int:
+        """numWorker as a number (auto = physical cores, all = every logical core)."""
+        import os
+
+        text = (self.num_worker or "auto").strip().lower()
+        logical = os.cpu_count() or 1
+        if text == "all":
+            return logical
+        if text == "auto":
+            return max(1, physical_cores() or logical)
+        if not text.isdigit() or int(text) < 1:
+            from mimtpy.errors import InputError
+            raise InputError(f"mimtpy.compute.numWorker: '{self.num_worker}' is not a number >= 1, all or auto")
+        return int(text)
+
+    @property
+    def use_dask(self) -> bool:
+        return (self.cluster or "no").strip().lower() not in ("no", "none", "false", "")
+
+
+def physical_cores() -> int | None:
+    """Physical cores of this machine (Linux /proc/cpuinfo), None where unknown."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    blocks = ({k.strip(): v.strip() for k, v in (line.split(":", 1) for line in part.splitlines() if ":" in line)}
+              for part in text.split("\n\n"))
+    cores = {(blk.get("physical id"), blk["core id"]) for blk in blocks if "core id" in blk}
+    return len(cores) or None
 
 
 @dataclass(frozen=True)
@@ -323,11 +272,6 @@ STEP_SECTIONS = [s for s in SECTIONS if s.IS_STEP]
 SECTION_BY_NAME = {s.SECTION: s for s in SECTIONS}
 
 
-def nearest(word: str, candidates: list[str]) -> str | None:
-    """The candidate closest to ``word`` (case-insensitive), if any is close."""
-    low = {c.lower(): c for c in candidates}
-    match = difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)
-    return low[match[0]] if match else None
 
 
 def render_default_template() -> str:

@@ -1,34 +1,124 @@
-"""What a step needs to know about the run it is part of."""
+"""What a step is and what it knows about the run it is part of.
+
+A step is one module in its step package with a config model (:class:`mimtpy.config.SectionConfig`),
+``plan(cfg, ctx) -> Plan`` and ``run(cfg, ctx) -> list[Path]``, declared once as
+``STEP = Step(...)`` and listed once, in order, in :mod:`mimtpy.steps`. The App, the template
+sections, ``defaults/mimtpyApp.cfg``, the docs and :func:`mimtpy.run` all derive from that list.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mimtpy.config import ComputeConfig
-from mimtpy.io import read_settings
+from mimtpy.config import ComputeConfig, SectionConfig
 
 logger = logging.getLogger(__name__)
+
+#: module groups of the App, in the order MimtPy documents them
+GROUPS = ("tools", "basic", "preprocess", "inversion", "analysis", "relax", "datacube")
+
+
+@dataclass
+class Plan:
+    """What a step will read and write, and everything wrong with its settings, found before
+    any step runs. ``problems`` are (template key or '', message) pairs; the App prefixes
+    them with ``file:line: mimtpy.<section>.<key>``."""
+
+    inputs: list[Path] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append((key, message))
+
+    def need(self, ctx: RunContext, key: str, path: Path | None, what: str = "") -> bool:
+        """Record ``path`` as an input if it exists or an earlier step makes it; else a problem."""
+        if path is None:
+            return False
+        path = ctx.resolve(path)
+        if ctx.exists(path):
+            self.inputs.append(path)
+            return True
+        self.problem(key, f"{path} not found{f' ({what})' if what else ''}")
+        return False
+
+    def writable(self, ctx: RunContext, key: str, folder: Path) -> None:
+        """A problem when ``folder`` (or its nearest existing parent) cannot be written."""
+        folder = ctx.resolve(folder)
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+            self.problem(key, f"cannot write to {folder} ({probe} is not a writable folder)")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the App: its template section (``name``), module group, config model, plan and run.
+
+    ``scripts`` are the console scripts that call it (MimtPy's names)."""
+
+    name: str
+    group: str
+    config: type[SectionConfig]
+    plan: Callable[[Any, RunContext], Plan]
+    run: Callable[[Any, RunContext], list[Path]]
+    scripts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS:
+            raise ValueError(f"step {self.name}: group '{self.group}' is not one of {', '.join(GROUPS)}")
+        if self.config.SECTION != self.name or not self.config.IS_STEP:
+            raise ValueError(f"step {self.name}: its config model {self.config.__name__} is for section "
+                             f"'{self.config.SECTION}'")
+        if not callable(self.plan) or not callable(self.run):
+            raise ValueError(f"step {self.name}: a step needs callable plan and run")
 
 
 @dataclass
 class RunContext:
-    """Shared state of one App (or script) run.
+    """Shared state of one App, script or :func:`mimtpy.run` call.
 
-    ``produced`` collects the outputs of the steps run so far (the plot step draws them).
+    ``produced`` collects the outputs of the steps run so far (the plot step draws them);
+    ``planned`` the outputs that planned steps will make (so that later steps' inputs count as found).
     """
 
     project_dir: Path
-    compute: ComputeConfig = field(default_factory=lambda: ComputeConfig(max_memory=4.0))
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     force: bool = False
     produced: list[Path] = field(default_factory=list)
+    planned: list[Path] = field(default_factory=list)
+
+    def resolve(self, path: str | Path) -> Path:
+        """``path`` with ``~``/``$VARS`` expanded, relative to the project folder."""
+        path = Path(os.path.expanduser(os.path.expandvars(str(path))))
+        return path if path.is_absolute() else self.project_dir / path
+
+    def is_planned(self, path: Path) -> bool:
+        """Whether ``path`` is, or lies in, an output (file or folder) of a step planned before."""
+        text = str(self.resolve(path).resolve())
+        for out in self.planned:
+            root = str(out.resolve())
+            if text == root or text.startswith(root.rstrip("/") + "/"):
+                return True
+        return False
+
+    def exists(self, path: Path) -> bool:
+        return self.resolve(path).exists() or self.is_planned(path)
 
     def is_current(self, outputs: list[Path], inputs: list[Path], settings: dict) -> bool:
         """True when every output exists, is newer than every input, and the ``.h5`` ones
         were made with ``settings`` (stored as an attribute); always False with ``force``."""
+        from mimtpy.io import read_settings
+
         if self.force or not outputs or not all(p.exists() for p in outputs):
             return False
         newest_input = max((p.stat().st_mtime for p in inputs if p.exists()), default=0.0)

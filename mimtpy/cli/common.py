@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mimtpy import __version__
-from mimtpy.config import SectionConfig, parse_value
+from mimtpy.config import SectionConfig
+from mimtpy.template import parse_value
 from mimtpy.errors import MimtpyError, TemplateError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

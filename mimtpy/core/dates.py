@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mimtpy.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:
@@ -28,6 +30,8 @@ def decimal_years(dates: Sequence[str], seconds: float = 0.0) -> np.ndarray:
     each new year is not 1/365.25; using the same definition keeps velocities identical
     to MintPy's.
     """
+    import numpy as np     # lazy: parse_date serves the template parser, which must start fast
+
     out = np.empty(len(dates), dtype=np.float64)
     for i, text in enumerate(dates):
         d = parse_date(text)
@@ -41,4 +45,4 @@ def nearest_index(dates: Sequence[str], target: str, what: str = "date") -> int:
         raise InputError(f"{what}: the product has no acquisition dates")
     t = parse_date(target, what)
     gaps = [abs((parse_date(d) - t).days) for d in dates]
-    return int(np.argmin(gaps))
+    return min(range(len(gaps)), key=gaps.__getitem__)
