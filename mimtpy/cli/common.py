@@ -10,8 +10,8 @@ from pathlib import Path
 
 from mimtpy import __version__
 from mimtpy.config import SectionConfig
-from mimtpy.template import parse_value
 from mimtpy.errors import MimtpyError, TemplateError
+from mimtpy.template import parse_value
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

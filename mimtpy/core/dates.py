@@ -30,7 +30,7 @@ def decimal_years(dates: Sequence[str], seconds: float = 0.0) -> np.ndarray:
     each new year is not 1/365.25; using the same definition keeps velocities identical
     to MintPy's.
     """
-    import numpy as np     # lazy: parse_date serves the template parser, which must start fast
+    import numpy as np  # lazy: parse_date serves the template parser, which must start fast
 
     out = np.empty(len(dates), dtype=np.float64)
     for i, text in enumerate(dates):
