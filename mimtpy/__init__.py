@@ -8,6 +8,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from pathlib import Path
+from typing import Any
+
 from mimtpy.errors import InputError, MimtpyError, ProductError, TemplateError
 
-__all__ = ["InputError", "MimtpyError", "ProductError", "TemplateError", "__version__"]
+__all__ = ["InputError", "MimtpyError", "ProductError", "TemplateError", "__version__", "run"]
+
+
+def run(step: str, /, **keys: Any) -> list[Path]:
+    """Run one step from Python with its template keys: ``mimtpy.run("velcumu", DataSet=[...],
+    type="velocity", outdir="vel")``; see :func:`mimtpy.api.run`."""
+    from mimtpy import api
+
+    return api.run(step, **keys)

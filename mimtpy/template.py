@@ -253,14 +253,12 @@ def _line_of(problem: str) -> int:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-def parse_template_text(text: str, path: str | Path, sections: list[type] | None = None) -> Template:
+def parse_template_text(text: str, path: str | Path, sections: list[type]) -> Template:
     """Parse template text into configs of ``sections`` (the registered config models, in
     order); relative paths are taken relative to the folder of ``path``.
 
     Raises TemplateError listing every problem found.
     """
-    if sections is None:   # transitional: until the step registry owns the sections
-        from mimtpy.config import SECTIONS as sections
     path = Path(path)
     source = str(path)
     base = path.parent.resolve() if path.parent != Path("") else Path.cwd()
@@ -314,7 +312,7 @@ def parse_template_text(text: str, path: str | Path, sections: list[type] | None
     return Template(path, configs, enabled, lines)
 
 
-def read_template(path: str | Path, sections: list[type] | None = None) -> Template:
+def read_template(path: str | Path, sections: list[type]) -> Template:
     """Read and parse a template file; TemplateError if it is missing or unreadable."""
     path = Path(path).expanduser().absolute()
     try:

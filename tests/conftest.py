@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mimtpy.app import parse_template
 from mimtpy.context import RunContext
-from mimtpy.template import parse_template_text
 from mimtpy.tools import synthetic
 
 DATA = Path(__file__).parent / "data"
@@ -24,7 +24,7 @@ SMALL = {
 def synthetic_config(folder: Path, **keys: str):
     """A SyntheticConfig from template keys (small scene unless overridden)."""
     text = "\n".join(f"mimtpy.synthetic.{k} = {v}" for k, v in {**SMALL, **keys}.items())
-    return parse_template_text(text, folder / "synthetic.template").configs["synthetic"]
+    return parse_template(text, folder / "synthetic.template").configs["synthetic"]
 
 
 def make_products(folder: Path, **keys: str) -> list[Path]:

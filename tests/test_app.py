@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mimtpy import __version__
-from mimtpy.app import STEP_NAMES, MimtpyApp
-from mimtpy.basic import velcumu
+from mimtpy import __version__, steps
+from mimtpy.app import MimtpyApp
 from mimtpy.cli import app as app_cli
 from mimtpy.cli import hdfeos_to_geotiff, plot_geotiff, synthetic_s1
-from mimtpy.config import STEP_SECTIONS, render_default_template
+from mimtpy.core.dates import nearest_index
+from mimtpy.docgen import render_default_template
 from mimtpy.io import open_product
 
 BIN = Path(sys.executable).parent
@@ -41,8 +41,8 @@ def write_template(folder: Path, text: str = TEMPLATE) -> Path:
 
 
 def test_steps_follow_the_config_sections():
-    assert STEP_NAMES == [s.SECTION for s in STEP_SECTIONS] == ["synthetic", "velcumu", "horzvert", "concatenation",
-                                                                     "transects", "plot"]
+    assert steps.names() == [s.SECTION for s in steps.sections() if s.IS_STEP]
+    assert steps.names()[:6] == ["synthetic", "velcumu", "horzvert", "concatenation", "transects", "plot"]
 
 
 def test_app_runs_all_enabled_steps_and_writes_products_maps_and_log(tmp_path):
@@ -145,7 +145,7 @@ def test_scripts_make_synthetic_data_velocity_geometry_and_maps(tmp_path, monkey
                                    "-118.15", "-118.05", "--outdir", "vel", "-q"]) == 0
     vel = open_product(next(Path("vel").glob("velocity_*.h5")))
     dates = open_product(he5).dates
-    assert vel.attrs["START_DATE"] == dates[velcumu.nearest_index(dates, "20170201")]
+    assert vel.attrs["START_DATE"] == dates[nearest_index(dates, "20170201")]
     assert vel.grid.snwe[0] >= 34.04 and vel.grid.snwe[1] <= 34.16
     assert hdfeos_to_geotiff.main([str(he5), "geometry", "--outdir", "geo", "-q"]) == 0
     assert Path("geo/incidenceAngle.tif").exists()

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from mimtpy.analysis import concatenation
+from mimtpy.app import parse_template
 from mimtpy.cli import track_offset
 from mimtpy.context import RunContext
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError
 from mimtpy.io import open_product, write_h5
-from mimtpy.template import parse_template_text
 
 BIG = Grid(100, 100, 30.0, 40.0, 0.01, -0.01)
 # three windows (rows, cols), each overlapping the two others: a loop in the network of overlaps
@@ -48,7 +48,7 @@ def mosaic(folder: Path, paths, **keys: str):
     lines = [f"mimtpy.concatenation.DataSet = {', '.join(map(str, paths))}",
              f"mimtpy.concatenation.outdir = {folder}", "mimtpy.concatenation.referenceTrack = 0"]
     lines += [f"mimtpy.concatenation.{k} = {v}" for k, v in keys.items()]
-    cfg = parse_template_text("\n".join(lines), folder / "c.template").configs["concatenation"]
+    cfg = parse_template("\n".join(lines), folder / "c.template").configs["concatenation"]
     return concatenation.run(cfg, RunContext(folder))
 
 

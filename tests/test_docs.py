@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mimtpy.app import read_template
 from mimtpy.docgen import outputs
-from mimtpy.template import read_template
 
 ROOT = Path(__file__).parent.parent
 
@@ -21,6 +21,6 @@ def test_shipped_templates_parse():
 
 
 def test_every_step_has_a_page():
-    from mimtpy.app import STEP_NAMES
-    for name in STEP_NAMES:
+    from mimtpy import steps
+    for name in steps.names():
         assert (ROOT / "docs" / "steps" / f"{name}.md").exists()

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from scipy.spatial import Delaunay
 
-from mimtpy.analysis import horzvert
+from mimtpy.analysis import decompose, horzvert
+from mimtpy.app import parse_template
 from mimtpy.context import RunContext
 from mimtpy.core.dates import decimal_years
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, write_geotiff, write_h5
-from mimtpy.template import parse_template_text
 
 from .conftest import make_products
 
@@ -31,7 +31,7 @@ def assert_close_where_valid(actual: np.ndarray, expected: np.ndarray, atol: flo
 def hv_config(folder: Path, tracks: list[Path], **keys: str):
     lines = [f"mimtpy.horzvert.DataSet = {', '.join(map(str, tracks))}", f"mimtpy.horzvert.outdir = {folder}"]
     lines += [f"mimtpy.horzvert.{k} = {v}" for k, v in keys.items()]
-    return parse_template_text("\n".join(lines), folder / "hv.template").configs["horzvert"]
+    return parse_template("\n".join(lines), folder / "hv.template").configs["horzvert"]
 
 
 def run_hv(folder: Path, tracks: list[Path], **keys: str) -> dict[str, object]:
@@ -107,7 +107,7 @@ def test_gnss_station_table_is_interpolated(tmp_path):
     table = tmp_path / "gnss.csv"          # a GNSS table in mm/yr
     np.savetxt(table, np.column_stack([lon, lat, vn * 1e3, np.full(40, 1.0)]), header="lon,lat,vn,sn", delimiter=",",
                comments="")
-    north, std = horzvert.north_constraint(table, grid, "nearest")
+    north, std = decompose.north_constraint(table, grid, "nearest")
     glon, glat = np.meshgrid(grid.lons(), grid.lats())
     inside = Delaunay(np.column_stack([lon, lat])).find_simplex(np.column_stack([glon.ravel(), glat.ravel()])) >= 0
     inside = inside.reshape(grid.shape)
@@ -116,7 +116,7 @@ def test_gnss_station_table_is_interpolated(tmp_path):
     assert std is not None and np.allclose(std, 0.001)
     (tmp_path / "bad.txt").write_text("lon,lat,vn\n1,2,3\n")
     with pytest.raises(ProductError, match=r"bad\.txt: a GNSS north constraint needs >= 3 stations"):
-        horzvert.north_constraint(tmp_path / "bad.txt", grid, "nearest")
+        decompose.north_constraint(tmp_path / "bad.txt", grid, "nearest")
 
 
 def test_tracks_on_different_grids_are_resampled_to_the_coarsest(ew_clean, tmp_path):
@@ -223,13 +223,13 @@ def test_two_unknown_kernel_equals_numpy_reference(weighted):
     obs[0][:5] = np.nan                       # two observations left
     obs[1][:3] = np.nan                       # one left: no solution
     g0[2][-4:] = g0[1][-4:] = g0[0][-4:] = 0  # no horizontal sensitivity: singular
-    a = horzvert.solve_two(obs, sigma, g0, g1)
-    b = horzvert.solve_two_numpy(obs, sigma, g0, g1)
+    a = decompose.solve_two(obs, sigma, g0, g1)
+    b = decompose.solve_two_numpy(obs, sigma, g0, g1)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_allclose(x, y, rtol=2e-5, atol=1e-9, equal_nan=True)
     assert np.isnan(a[0][:3]).all() and np.isfinite(a[0][3:5]).all() and np.isnan(a[0][-4:]).all()
     with pytest.raises(InputError, match="one shape"):
-        horzvert.solve_two(obs[:2], None, g0[:2], [g1[0], g1[1][:5]])
+        decompose.solve_two(obs[:2], None, g0[:2], [g1[0], g1[1][:5]])
 
 
 def test_geotiff_los_with_licsbas_enu_rasters(ew_clean, tmp_path):

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mimtpy.basic import velcumu
+from mimtpy.app import parse_template
+from mimtpy.basic import products
 from mimtpy.context import RunContext
+from mimtpy.core.dates import nearest_index
 from mimtpy.io import open_product, write_h5
-from mimtpy.template import parse_template_text
 
 pytest.importorskip("mintpy")
 BIN = Path(sys.executable).parent
@@ -48,16 +49,16 @@ def test_velocity_and_std_equal_mintpy_timeseries2velocity(noisy_pair, tmp_path,
         keys = {}
         if period:
             dates = open_product(he5).dates
-            d1 = dates[velcumu.nearest_index(dates, period[0])]
-            d2 = dates[velcumu.nearest_index(dates, period[1])]
+            d1 = dates[nearest_index(dates, period[0])]
+            d2 = dates[nearest_index(dates, period[1])]
             args += ["--start-date", d1, "--end-date", d2]
             keys = {"startDate": d1, "endDate": d2}
         mintpy(*args, cwd=work)
         ref = open_product(work / "velocity_mintpy.h5")
         text = "\n".join([f"mimtpy.velcumu.outdir = {work / 'mimtpy'}"] + [f"mimtpy.velcumu.{k} = {v}"
                                                                           for k, v in keys.items()])
-        cfg = parse_template_text(text, work / "t.template").configs["velcumu"]
-        ours = open_product(velcumu.process(he5, "velocity", cfg, RunContext(work), cfg.outdir)[0])
+        cfg = parse_template(text, work / "t.template").configs["velcumu"]
+        ours = open_product(products.process(he5, "velocity", cfg, RunContext(work), cfg.outdir)[0])
         v_ref, s_ref = ref.read("velocity"), ref.read("velocityStd")
         v, s = ours.read("velocity"), ours.read("velocityStd")
         both = np.isfinite(v_ref) & np.isfinite(v) & (v_ref != 0)
@@ -70,9 +71,9 @@ def test_velocity_and_std_equal_mintpy_timeseries2velocity(noisy_pair, tmp_path,
 
 def test_mintpy_info_and_view_read_what_we_write(noisy_pair, tmp_path):
     he5 = noisy_pair[0]
-    cfg = parse_template_text(f"mimtpy.velcumu.outdir = {tmp_path}", tmp_path / "t").configs["velcumu"]
+    cfg = parse_template(f"mimtpy.velcumu.outdir = {tmp_path}", tmp_path / "t").configs["velcumu"]
     for kind in ("velocity", "displacement"):
-        h5 = velcumu.process(he5, kind, cfg, RunContext(tmp_path), tmp_path)[0]
+        h5 = products.process(he5, kind, cfg, RunContext(tmp_path), tmp_path)[0]
         info = mintpy("info.py", str(h5), cwd=tmp_path)
         assert f"FILE_TYPE                    {kind}" in info or f"FILE_TYPE {kind}" in " ".join(info.split())
         mintpy("view.py", str(h5), kind, "--nodisplay", "-o", f"{kind}.png", cwd=tmp_path)
@@ -104,7 +105,7 @@ def test_horzvert_equals_mintpy_asc_desc2horz_vert_with_constant_geometry(noisy_
     text = "\n".join([f"mimtpy.horzvert.DataSet = {files[0]}, {files[1]}",
                       f"mimtpy.horzvert.geometry = {geoms[0]}, {geoms[1]}",
                       f"mimtpy.horzvert.outdir = {tmp_path}/ours"])
-    cfg = parse_template_text(text, tmp_path / "t.template").configs["horzvert"]
+    cfg = parse_template(text, tmp_path / "t.template").configs["horzvert"]
     horzvert.run(cfg, RunContext(tmp_path))
     for comp in ("hz", "up"):
         ref = open_product(tmp_path / f"{comp}_mintpy.h5")
@@ -136,7 +137,7 @@ def test_we_read_an_hdfeos5_written_by_mintpy_save_hdfeos5(noisy_pair, tmp_path)
     np.testing.assert_array_equal(theirs.read("timeseries"), ours.read("timeseries"))
     np.testing.assert_array_equal(theirs.read("incidenceAngle"), src.read("incidenceAngle"))
     assert {"latitude", "longitude", "mask", "temporalCoherence"} <= set(theirs.datasets)
-    cfg = parse_template_text(f"mimtpy.velcumu.outdir = {tmp_path / 'v'}", tmp_path / "t").configs["velcumu"]
-    v_he5 = open_product(velcumu.process(he5, "velocity", cfg, RunContext(tmp_path), tmp_path / "a")[0])
-    v_ts = open_product(velcumu.process(ts_file, "velocity", cfg, RunContext(tmp_path), tmp_path / "b")[0])
+    cfg = parse_template(f"mimtpy.velcumu.outdir = {tmp_path / 'v'}", tmp_path / "t").configs["velcumu"]
+    v_he5 = open_product(products.process(he5, "velocity", cfg, RunContext(tmp_path), tmp_path / "a")[0])
+    v_ts = open_product(products.process(ts_file, "velocity", cfg, RunContext(tmp_path), tmp_path / "b")[0])
     np.testing.assert_array_equal(v_he5.read("velocity"), v_ts.read("velocity"))

@@ -9,26 +9,28 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pytest
 
-from mimtpy.basic import gnss, plot, velcumu
+from mimtpy.app import parse_template
+from mimtpy.basic import products
 from mimtpy.cli import plot_geotiff
 from mimtpy.context import RunContext
 from mimtpy.core.geometry import enu_to_los
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, write_h5
 from mimtpy.io.gnss import read_stations
-from mimtpy.template import parse_template_text
+from mimtpy.ops import gnss
+from mimtpy.viz import maps, render
 
 
 def plot_cfg(folder: Path, **keys: str):
     text = "\n".join(f"mimtpy.plot.{k} = {v}" for k, v in keys.items())
-    return parse_template_text(text, folder / "p.template").configs["plot"]
+    return parse_template(text, folder / "p.template").configs["plot"]
 
 
 @pytest.fixture(scope="module")
 def clean_velocity(clean_track, tmp_path_factory):
     out = tmp_path_factory.mktemp("vel")
-    cfg = parse_template_text(f"mimtpy.velcumu.outdir = {out}", out / "v.template").configs["velcumu"]
-    return velcumu.process(clean_track, "velocity", cfg, RunContext(out), out)[0]
+    cfg = parse_template(f"mimtpy.velcumu.outdir = {out}", out / "v.template").configs["velcumu"]
+    return products.process(clean_track, "velocity", cfg, RunContext(out), out)[0]
 
 
 def fault_file(folder: Path) -> Path:
@@ -55,7 +57,7 @@ def stations_from_truth(folder: Path, clean_track: Path) -> Path:
 
 def test_map_axes_colorbar_title_reference_scalebar_and_faults(clean_velocity, tmp_path):
     product = open_product(clean_velocity)
-    fig, ax, _data = plot.make_figure(product, plot_cfg(tmp_path, fault=str(fault_file(tmp_path)), fcolor="red",
+    fig, ax, _data = maps.make_figure(product, plot_cfg(tmp_path, fault=str(fault_file(tmp_path)), fcolor="red",
                                                        fstyle="dashed"))
     s, n, w, e = product.grid.snwe
     assert ax.get_xlim() == pytest.approx((w, e)) and ax.get_ylim() == pytest.approx((s, n))
@@ -75,13 +77,13 @@ def test_map_axes_colorbar_title_reference_scalebar_and_faults(clean_velocity, t
 
 def test_vlim_nonlinear_and_shaded_relief(clean_velocity, clean_track, tmp_path):
     product = open_product(clean_velocity)
-    _fig, ax, _d = plot.make_figure(product, plot_cfg(tmp_path, vlim="-5 8", nonlinear="yes", dem=str(clean_track)))
+    _fig, ax, _d = maps.make_figure(product, plot_cfg(tmp_path, vlim="-5 8", nonlinear="yes", dem=str(clean_track)))
     images = ax.get_images()
     assert len(images) == 2                                   # relief under the data
     assert isinstance(images[1].norm, mcolors.SymLogNorm)
     assert (images[1].norm.vmin, images[1].norm.vmax) == (-5, 8)
     with pytest.raises(InputError, match="shade = yes but the product has no height"):
-        plot.make_figure(product, plot_cfg(tmp_path, shade="yes"))
+        maps.make_figure(product, plot_cfg(tmp_path, shade="yes"))
 
 
 def test_gnss_projected_into_los_equals_the_synthetic_los(clean_velocity, clean_track, tmp_path):
@@ -102,11 +104,11 @@ def test_gnss_projected_into_los_equals_the_synthetic_los(clean_velocity, clean_
 def test_gnss_arrows_los_scatter_and_kmz(clean_velocity, clean_track, tmp_path):
     cfg = plot_cfg(tmp_path, gnss=str(stations_from_truth(tmp_path, clean_track)), gnssMode="both", kmz="yes",
                    dpi="80")
-    _fig, ax, _d = plot.make_figure(open_product(clean_velocity), cfg)
+    _fig, ax, _d = maps.make_figure(open_product(clean_velocity), cfg)
     assert any(c.get_gid() == "gnss_arrows" for c in ax.collections)
     los = [c for c in ax.collections if c.get_gid() == "gnss_los"]
     assert len(los) == 1 and len(los[0].get_offsets()) == 5
-    written = plot.plot_product(clean_velocity, cfg, tmp_path / "map.png")
+    written = render.plot_product(clean_velocity, cfg, tmp_path / "map.png")
     names = [p.name for p in written]
     assert names == ["map.png", "map_gnss.png", "map_gnss.csv", "map.kmz"]
     with zipfile.ZipFile(tmp_path / "map.kmz") as z:
@@ -124,7 +126,10 @@ def test_plot_script_and_errors(clean_velocity, tmp_path, monkeypatch, capsys):
     (tmp_path / "g.txt").write_text("1 2 3\n")
     assert plot_geotiff.main([str(clean_velocity), "--gnss", "g.txt", "-q"]) == 1
     assert "unknown GNSS table format" in capsys.readouterr().err
-    assert plot_geotiff.main([str(clean_velocity), "--shpdir", "nowhere", "-q"]) == 1
+    assert plot_geotiff.main([str(clean_velocity), "--shpdir", "nowhere", "-q"]) == 2   # found by the plan
+    assert "shpdir: " in (err := capsys.readouterr().err) and "nowhere not found" in err
+    (tmp_path / "afile").write_text("")
+    assert plot_geotiff.main([str(clean_velocity), "--shpdir", "afile", "-q"]) == 1
     assert "is not a folder" in capsys.readouterr().err
     p = open_product(clean_velocity)
     hz = write_h5(tmp_path / "hz.h5", {"velocity": p.read("velocity")},
@@ -141,7 +146,7 @@ def test_pygmt_backend_draws_the_same_map(clean_velocity, tmp_path):
     except Exception as err:  # pygmt raises its own error when the GMT library is missing
         pytest.skip(f"PyGMT/GMT not available here ({type(err).__name__}); CI installs GMT in .ci/run")
     cfg = plot_cfg(tmp_path, backend="pygmt", fault=str(fault_file(tmp_path)), dpi="100")
-    out = plot.plot_product(clean_velocity, cfg, tmp_path / "gmt.png")[0]
+    out = render.plot_product(clean_velocity, cfg, tmp_path / "gmt.png")[0]
     from PIL import Image
     with Image.open(out) as im:
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
@@ -151,6 +156,6 @@ def test_pygmt_backend_draws_the_same_map(clean_velocity, tmp_path):
 def test_fault_file_with_no_line_on_the_map_is_reported(clean_velocity, tmp_path, caplog):
     far = tmp_path / "far.gmt"
     far.write_text("> elsewhere\n10 10\n11 11\n")
-    _fig, ax, _d = plot.make_figure(open_product(clean_velocity), plot_cfg(tmp_path, fault=str(far)))
+    _fig, ax, _d = maps.make_figure(open_product(clean_velocity), plot_cfg(tmp_path, fault=str(far)))
     assert not [ln for ln in ax.get_lines() if ln.get_gid() == "fault"]
     assert "far.gmt: no line inside the map" in caplog.text

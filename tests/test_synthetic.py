@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from mimtpy.config import SyntheticConfig
 from mimtpy.errors import InputError
 from mimtpy.io import open_product
-from mimtpy.tools import synthetic
+from mimtpy.tools import scene
+from mimtpy.tools.synthetic import SyntheticConfig
 
 from .conftest import make_products, synthetic_config
 
@@ -37,7 +37,7 @@ def test_products_have_mintpy_hdfeos5_layout_and_s1_geometry(noisy_pair):
 
 def test_dates_are_regular_with_gaps():
     cfg = synthetic_config(__import__("pathlib").Path("/tmp"), dropFraction="0.3")
-    dates = synthetic.acquisition_dates(cfg, np.random.default_rng(0))
+    dates = scene.acquisition_dates(cfg, np.random.default_rng(0))
     days = np.diff([dt.datetime.strptime(d, "%Y%m%d").toordinal() for d in dates])
     assert np.all(days % 12 == 0) and days.max() > 12
     assert dates[0] == cfg.start_date
@@ -46,7 +46,7 @@ def test_dates_are_regular_with_gaps():
 def test_mogi_matches_the_analytic_peak_and_is_radially_symmetric():
     x = np.array([0.0, 4.0, 0.0, -4.0])
     y = np.array([0.0, 0.0, 4.0, 0.0])
-    e, n, u = synthetic.mogi(x, y, depth_km=4.0, volume=1e6)
+    e, n, u = scene.mogi(x, y, depth_km=4.0, volume=1e6)
     assert u[0] == pytest.approx(0.75 * 1e6 / np.pi / 4000.0**2)
     assert e[0] == 0 and n[0] == 0
     assert e[1] == pytest.approx(n[2]) and e[3] == pytest.approx(-e[1])
@@ -56,7 +56,7 @@ def test_mogi_matches_the_analytic_peak_and_is_radially_symmetric():
 def test_screw_dislocation_far_field_and_right_lateral_sense():
     """Strike north, 20 mm/yr right-lateral: the east block moves south at +-s/2 far from the fault."""
     x = np.array([-1000.0, 1000.0, 0.0, 10.0])
-    e, n, u = synthetic.screw_dislocation(x, np.zeros(4), strike=0.0, slip=0.02, locking_km=10.0)
+    e, n, u = scene.screw_dislocation(x, np.zeros(4), strike=0.0, slip=0.02, locking_km=10.0)
     assert n[0] == pytest.approx(0.01, rel=1e-2) and n[1] == pytest.approx(-0.01, rel=1e-2)
     assert n[2] == 0 and n[3] == pytest.approx(-0.02 / np.pi * np.pi / 4)   # atan(1) at x = D
     assert np.allclose(e, 0, atol=1e-18) and np.all(u == 0)
@@ -104,8 +104,8 @@ def test_ramps_wrap_and_rerun_skip(tmp_path):
 
 def test_bad_synthetic_settings_are_clear():
     with pytest.raises(InputError, match="'sideways' is not asc"):
-        synthetic.parse_tracks(("sideways",))
+        scene.parse_tracks(("sideways",))
     cfg = SyntheticConfig(**{**synthetic_config(__import__("pathlib").Path("/tmp")).__dict__, "mogi": (),
                              "mogi_step": (20180101.0, -1e6)})
     with pytest.raises(InputError, match="mogiStep needs a Mogi source"):
-        synthetic.deformation(cfg, synthetic.scene_grid(cfg))
+        scene.deformation(cfg, scene.scene_grid(cfg))

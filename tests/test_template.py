@@ -9,13 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mimtpy.config import SECTIONS, VelcumuConfig, render_default_template
+from mimtpy import steps
+from mimtpy.app import parse_template, read_template
+from mimtpy.basic.velcumu import VelcumuConfig
+from mimtpy.docgen import render_default_template
 from mimtpy.errors import TemplateError
-from mimtpy.template import parse_template_text, read_template
 
 
 def parse(text: str, folder: Path = Path("/proj")):
-    return parse_template_text(text, folder / "p.template")
+    return parse_template(text, folder / "p.template")
 
 
 def test_keys_are_case_insensitive_and_comments_are_ignored():
@@ -121,7 +123,7 @@ def test_default_template_parses_back_to_the_defaults():
 
 
 def test_every_section_has_keys_with_help():
-    for section in SECTIONS:
+    for section in steps.sections():
         for _name, meta in section.options():
             assert meta["help"] and meta["key"], (section.SECTION, meta)
     assert "dataset" in VelcumuConfig.keys()

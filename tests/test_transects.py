@@ -11,10 +11,10 @@ import pytest
 from pyproj import Geod
 from scipy.optimize import curve_fit
 
-from mimtpy.analysis import horzvert, transects
+from mimtpy.analysis import horzvert, profiles, transects
+from mimtpy.app import parse_template
 from mimtpy.context import RunContext
 from mimtpy.errors import InputError
-from mimtpy.template import parse_template_text
 
 from .conftest import make_products
 
@@ -25,7 +25,7 @@ FAULT = dict(mogi="none", fault=f"34.1515 -118.15 90 {SLIP} {LOCKING}", referenc
 def tr_config(folder: Path, files: list[Path], **keys: str):
     lines = [f"mimtpy.transects.DataSet = {', '.join(map(str, files))}", f"mimtpy.transects.outdir = {folder}"]
     lines += [f"mimtpy.transects.{k} = {v}" for k, v in keys.items()]
-    return parse_template_text("\n".join(lines), folder / "t.template").configs["transects"]
+    return parse_template("\n".join(lines), folder / "t.template").configs["transects"]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def fault_scene(tmp_path_factory):
     """Noisy asc + desc tracks over an E-W creeping fault, decomposed into east and up."""
     folder = tmp_path_factory.mktemp("fault")
     tracks = make_products(folder, tracks="asc, desc", noise="0.002", atmosphere="0.001", holes="0.01", **FAULT)
-    cfg = parse_template_text(f"mimtpy.horzvert.DataSet = {tracks[0]}, {tracks[1]}\nmimtpy.horzvert.outdir = "
+    cfg = parse_template(f"mimtpy.horzvert.DataSet = {tracks[0]}, {tracks[1]}\nmimtpy.horzvert.outdir = "
                               f"{folder / 'hv'}", folder / "h.template").configs["horzvert"]
     horzvert.run(cfg, RunContext(folder))
     trace = folder / "fault.gmt"
@@ -47,10 +47,10 @@ def test_profile_across_the_fault_recovers_slip_rate_and_locking_depth(fault_sce
                     length="15", width="4", binSize="0.5")
     outputs = transects.run(cfg, RunContext(tmp_path))
     assert [p.suffix for p in outputs] == [".csv", ".h5", ".png"]
-    profiles, _traces = transects.make_profiles(cfg)
-    assert len(profiles) == 3
+    lines, _traces = profiles.make_profiles(cfg)
+    assert len(lines) == 3
     from mimtpy.io import open_product
-    b = transects.bin_profile(profiles[1], open_product(folder / "hv" / "hz.h5"), "velocity", 0.5)
+    b = profiles.bin_profile(lines[1], open_product(folder / "hv" / "hz.h5"), "velocity", 0.5)
     ok = b.count > 5
 
     def screw(x, s, d, c):     # mm/yr; distance positive to the right of the strike (south), right-lateral
@@ -59,7 +59,7 @@ def test_profile_across_the_fault_recovers_slip_rate_and_locking_depth(fault_sce
     (s, d, _c), _cov = curve_fit(screw, b.distance[ok], b.median[ok], p0=(10, 3, 0))
     assert s == pytest.approx(SLIP * 1e3, rel=0.1)
     assert d == pytest.approx(LOCKING, rel=0.2)
-    up = transects.bin_profile(profiles[1], open_product(folder / "hv" / "up.h5"), "velocity", 0.5)
+    up = profiles.bin_profile(lines[1], open_product(folder / "hv" / "up.h5"), "velocity", 0.5)
     assert np.nanmax(np.abs(up.median[ok])) < 2.0           # no vertical motion on a strike-slip fault (mm/yr)
     with open(outputs[0]) as f:
         rows = list(csv.DictReader(f))
@@ -70,7 +70,7 @@ def test_profile_across_the_fault_recovers_slip_rate_and_locking_depth(fault_sce
 def test_two_point_profile_uses_geodesic_distances(fault_scene, tmp_path):
     _folder, _trace = fault_scene
     start, end = (34.02, -118.2), (34.28, -118.2)
-    profile = transects.point_profile(start, end, 2.0)
+    profile = profiles.point_profile(start, end, 2.0)
     expected = Geod(ellps="WGS84").inv(start[1], start[0], end[1], end[0])[2] / 1e3
     assert 2 * profile.length == pytest.approx(expected, abs=1e-9)
     assert expected == pytest.approx(28.84, abs=0.02)          # 0.26 deg of latitude at 34 deg N

@@ -8,25 +8,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mimtpy.basic import velcumu
+from mimtpy.app import parse_template
+from mimtpy.basic import products
 from mimtpy.context import RunContext
 from mimtpy.core.blocks import row_blocks
-from mimtpy.core.dates import decimal_years
+from mimtpy.core.dates import decimal_years, nearest_index
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product
-from mimtpy.template import parse_template_text
+from mimtpy.ops.paths import resolve_dataset
 
 from .conftest import KIRISHIMA
 
 
 def vcfg(folder: Path, **keys: str):
     text = "\n".join(f"mimtpy.velcumu.{k} = {v}" for k, v in keys.items())
-    return parse_template_text(text, folder / "v.template").configs["velcumu"]
+    return parse_template(text, folder / "v.template").configs["velcumu"]
 
 
 def run_one(product: Path, out: Path, kind: str = "velocity", **keys: str):
     cfg = vcfg(out, outdir=str(out), **keys)
-    h5 = velcumu.process(product, kind, cfg, RunContext(out), cfg.outdir)[0]
+    h5 = products.process(product, kind, cfg, RunContext(out), cfg.outdir)[0]
     return open_product(h5)
 
 
@@ -62,7 +63,7 @@ def test_noise_free_velocity_and_displacement_are_exact(clean_track, tmp_path):
     assert np.nanmax(vel.read("velocityStd")) < 1e-6
     src = open_product(clean_track)
     disp = run_one(clean_track, tmp_path, "displacement", startDate="20170601", endDate="20180601")
-    i0, i1 = velcumu.nearest_index(src.dates, "20170601"), velcumu.nearest_index(src.dates, "20180601")
+    i0, i1 = nearest_index(src.dates, "20170601"), nearest_index(src.dates, "20180601")
     t = decimal_years(src.dates)
     np.testing.assert_allclose(disp.read("displacement"), truth * (t[i1] - t[i0]), atol=2e-6)
     assert disp.attrs["START_DATE"] == src.dates[i0] and disp.attrs["END_DATE"] == src.dates[i1]
@@ -75,7 +76,7 @@ def test_period_snaps_to_nearest_acquisitions_and_is_recorded(clean_track, tmp_p
     out = run_one(clean_track, tmp_path, startDate="20170610", endDate="20180320")
     d1, d2 = out.attrs["START_DATE"], out.attrs["END_DATE"]
     assert d1 in src.dates and d2 in src.dates
-    assert d1 == src.dates[velcumu.nearest_index(src.dates, "20170610")]
+    assert d1 == src.dates[nearest_index(src.dates, "20170610")]
     assert out.attrs["DATE12"] == f"{d1}_{d2}" and out.attrs["UNIT"] == "m/year"
     assert int(out.attrs["NUM_EPOCHS"]) == src.dates.index(d2) - src.dates.index(d1) + 1
     assert out.attrs["REF_LAT"] == src.attrs["REF_LAT"]
@@ -106,10 +107,10 @@ def test_blocks_under_a_small_memory_budget_give_the_same_result(noisy_pair, tmp
     one = run_one(noisy_pair[0], tmp_path / "one").read("velocity")
     cfg = vcfg(tmp_path, outdir=str(tmp_path / "many"))
     ctx = RunContext(tmp_path)
-    ctx.compute = parse_template_text("mimtpy.compute.maxMemory = 0.0002", tmp_path / "c").configs["compute"]
+    ctx.compute = parse_template("mimtpy.compute.maxMemory = 0.0002", tmp_path / "c").configs["compute"]
     n_dates, width = len(open_product(noisy_pair[0]).dates), one.shape[1]
     assert len(row_blocks(one.shape[0], n_dates * width * 12, 0.0002)) > 10
-    many = open_product(velcumu.process(noisy_pair[0], "velocity", cfg, ctx, cfg.outdir)[0]).read("velocity")
+    many = open_product(products.process(noisy_pair[0], "velocity", cfg, ctx, cfg.outdir)[0]).read("velocity")
     np.testing.assert_array_equal(one, many)
 
 
@@ -141,11 +142,11 @@ def test_geotiff_equals_the_h5(noisy_pair, tmp_path):
 
 def test_export_geometry_and_coherence(noisy_pair, tmp_path):
     cfg = vcfg(tmp_path)
-    written = velcumu.export_dataset(noisy_pair[0], "geometry", cfg, tmp_path / "geo")
+    written = products.export_dataset(noisy_pair[0], "geometry", cfg, tmp_path / "geo")
     geo = open_product(written[0])
     assert geo.file_type == "geometry" and {"incidenceAngle", "azimuthAngle", "height"} <= set(geo.datasets)
     assert (tmp_path / "geo" / "incidenceAngle.tif").exists()
-    tc = open_product(velcumu.export_dataset(noisy_pair[0], "temporalCoherence", cfg, tmp_path / "tc")[0])
+    tc = open_product(products.export_dataset(noisy_pair[0], "temporalCoherence", cfg, tmp_path / "tc")[0])
     np.testing.assert_array_equal(tc.read("temporalCoherence"), open_product(noisy_pair[0]).read("temporalCoherence"))
 
 
@@ -160,17 +161,17 @@ def test_bad_inputs_are_clear_and_write_nothing(noisy_pair, tmp_path):
     with pytest.raises(InputError, match="outside the grid"):
         run_one(noisy_pair[0], out, referencePoint="10, 10")
     with pytest.raises(ProductError, match="no dataset 'nope'"):
-        velcumu.export_dataset(noisy_pair[0], "nope", vcfg(tmp_path), out)
+        products.export_dataset(noisy_pair[0], "nope", vcfg(tmp_path), out)
     assert not out.exists() or not any(out.iterdir())
 
 
 def test_dataset_entries_resolve_files_folders_and_scratchdir_projects(noisy_pair, tmp_path, monkeypatch):
     product = noisy_pair[0]
     project = product.parent.parent
-    assert velcumu.resolve_dataset(str(product), tmp_path) == product
-    assert velcumu.resolve_dataset(str(project), tmp_path) == product
-    assert velcumu.resolve_dataset(str(product.parent), tmp_path) == product
+    assert resolve_dataset(str(product), tmp_path) == product
+    assert resolve_dataset(str(project), tmp_path) == product
+    assert resolve_dataset(str(product.parent), tmp_path) == product
     monkeypatch.setenv("SCRATCHDIR", str(project.parent))
-    assert velcumu.resolve_dataset(project.name, tmp_path) == product
+    assert resolve_dataset(project.name, tmp_path) == product
     with pytest.raises(InputError, match="no HDF-EOS5 or timeseries product found"):
-        velcumu.resolve_dataset("NoSuchProject", tmp_path)
+        resolve_dataset("NoSuchProject", tmp_path)

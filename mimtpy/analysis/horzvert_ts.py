@@ -13,19 +13,24 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mimtpy.analysis.horzvert import check_tracks, decompose, output_names
-from mimtpy.analysis.tracks import Track, load_geometry, reference_value
-from mimtpy.basic.velcumu import project_name, resolve_dataset
-from mimtpy.config import HorzvertConfig
+from mimtpy.analysis.decompose import check_tracks, decompose, output_names
+from mimtpy.analysis.tracks import Track
 from mimtpy.context import RunContext
 from mimtpy.core.blocks import iterate_blocks
 from mimtpy.core.dates import decimal_years
 from mimtpy.core.resample import common_grid, resample
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product, open_product, stream_h5
+from mimtpy.ops import reference
+from mimtpy.ops.geometry import load_geometry
+from mimtpy.ops.paths import project_name, resolve_dataset
+
+if TYPE_CHECKING:
+    from mimtpy.analysis.horzvert import HorzvertConfig
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +83,7 @@ def run_timeseries(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     grid = common_grid([p.grid for p in products], "intersection", cfg.align_to)
     if cfg.snwe:
         grid = grid.subset(*grid.window(cfg.snwe))
-    outdir = cfg.outdir or ctx.project_dir / "horzvert"
+    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "horzvert"
     names = output_names(cfg, ["hz", "up"])
     outputs = [outdir / f"{names[c]}_timeseries.h5" for c in ("hz", "up")]
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
@@ -107,7 +112,7 @@ def run_timeseries(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
             for product, shell in zip(products, shells, strict=True):
                 los = epoch_on_grid(product, epochs[k], grid, cfg.resample)
                 track = replace(shell, los=los)
-                track.los = los - np.float32(reference_value(track, *point))
+                track.los = los - np.float32(reference.value_at(los, grid, *point, str(product.path)))
                 tracks.append(track)
             dec = decompose(tracks, cfg.azimuth, weighted=False)
             for comp, out in (("hz", hz_out), ("up", up_out)):

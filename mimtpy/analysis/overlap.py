@@ -15,13 +15,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mimtpy.analysis.horzvert import check_tracks, decompose, prepare_tracks, write_decomposition
-from mimtpy.config import HorzvertConfig
+from mimtpy.analysis.decompose import check_tracks, decompose, prepare_tracks, write_decomposition
 from mimtpy.context import RunContext
 from mimtpy.errors import InputError
+
+if TYPE_CHECKING:
+    from mimtpy.analysis.horzvert import HorzvertConfig
 
 logger = logging.getLogger(__name__)
 
@@ -46,5 +49,5 @@ def run_overlap(cfg: HorzvertConfig, ctx: RunContext, look_azimuth: bool = True)
     if not solved.any():
         raise InputError(f"{tracks[0].path} and {tracks[1].path} have no valid pixel in common")
     logger.info("overlap: %d pixels, median cond %.1f", int(solved.sum()), float(np.nanmedian(dec.cond)))
-    outdir = cfg.outdir or ctx.project_dir / "overlap"
+    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "overlap"
     return write_decomposition(dec, tracks, cfg, outdir, ctx.settings(cfg))

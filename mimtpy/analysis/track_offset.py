@@ -9,9 +9,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mimtpy.basic.plot import DISPLAY_UNITS  # also selects the Agg backend
 from mimtpy.core.grid import Grid
 from mimtpy.io.atomic import atomic_output
+from mimtpy.ops.units import display_unit
+from mimtpy.viz import maps as _maps  # noqa: F401  (selects the Agg backend)
 
 logger = logging.getLogger(__name__)
 KM_PER_DEG = 111.195
@@ -69,7 +70,7 @@ def plot_pair(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, a
     sub = grid.subset(*window)
     s, n, w, e = sub.snwe
     lim = float(np.nanpercentile(np.abs(before[valid]), 98)) or 1.0
-    unit, scale = DISPLAY_UNITS.get(unit, (unit, 1.0))
+    unit, scale = display_unit(unit)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, data, title in ((axes[0], before, "before correction"), (axes[1], after, "after correction")):
         image = ax.imshow(data[window] * scale, extent=(w, e, s, n), cmap="RdBu_r", vmin=-lim * scale,

@@ -8,12 +8,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mimtpy.analysis.transects import Binned, Profile, gnss_on_profile
-from mimtpy.basic.plot import draw_map, map_data
-from mimtpy.config import PlotConfig
+from mimtpy.analysis.profiles import Binned, Profile, gnss_on_profile
 from mimtpy.io import Product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gnss import Stations
+from mimtpy.viz.maps import MapStyle, draw_map, map_data
 
 logger = logging.getLogger(__name__)
 MAX_PANELS = 6
@@ -27,7 +26,7 @@ def plot_transects(out: Path, products: list[Product], profiles: list[Profile], 
     fig = plt.figure(figsize=(5 + 4 * len(shown), 3.2 * max(rows, 1.4)))
     grid = fig.add_gridspec(rows, len(shown) + 1, width_ratios=[1.3] + [1] * len(shown))
     ax_map = fig.add_subplot(grid[:, 0])
-    image = draw_map(ax_map, map_data(products[0]), PlotConfig(colormap="RdBu_r", format="png", dpi=150))
+    image = draw_map(ax_map, map_data(products[0]), MapStyle(colormap="RdBu_r", format="png", dpi=150))
     fig.colorbar(image, ax=ax_map, shrink=0.6, label=results[0][0].unit)
     for trace in traces:
         ax_map.plot(trace[:, 0], trace[:, 1], "k-", lw=1.5, label="fault")

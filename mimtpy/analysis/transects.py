@@ -1,241 +1,65 @@
-"""Profiles across faults (``transects`` step, script ``multi_transects.py``).
+"""The ``transects`` step (analysis; script ``multi_transects.py``): profiles across a fault or between two points.
 
-Profiles are either ``number`` lines perpendicular to a fault trace, centred on points spaced
-evenly along it (geodesic spacing), or one line between two points. Every pixel within
-``width/2`` km of a profile line and within ``length`` km of its centre (each side) is
-projected onto the line: its signed distance along the profile (km, positive to the right of
-the fault's strike, i.e. azimuth + 90 deg; for two points, from the start point) and across it
-come from the geodesic (WGS84, pyproj) distance and azimuth between the profile centre and
-the pixel. Values are binned by distance (``binSize`` km): mean, median, std and count per
-bin. GNSS stations in a swath are projected the same way.
+Geometry of the profiles, binning and outputs are described in :mod:`mimtpy.analysis.profiles`.
 """
 
 from __future__ import annotations
 
-import csv
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-import numpy as np
-from pyproj import Geod
-
-from mimtpy.basic.plot import DISPLAY_UNITS, main_dataset
-from mimtpy.config import TransectsConfig
-from mimtpy.context import RunContext
-from mimtpy.errors import InputError
-from mimtpy.io import Product, open_product, write_h5
-from mimtpy.io.atomic import atomic_output
-from mimtpy.io.gnss import Stations, read_stations
-from mimtpy.io.vectors import clip_lines, read_lines
-
-logger = logging.getLogger(__name__)
-GEOD = Geod(ellps="WGS84")
+from mimtpy.config import SectionConfig, option
+from mimtpy.context import Plan, RunContext, Step
 
 
-@dataclass
-class Profile:
-    """One profile line: centre, azimuth of the distance axis (degrees clockwise from north)."""
-
-    index: int
-    lat: float
-    lon: float
-    azimuth: float
-    length: float              # km on each side of the centre
-    width: float               # km, full swath width
-    origin: float = 0.0        # km added to distances (two-point profiles start at 0)
-
-    def corners(self) -> np.ndarray:
-        """Lon/lat of the swath box corners (closed ring), for maps."""
-        pts = []
-        for along, across in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)):
-            lon, lat, _ = GEOD.fwd(self.lon, self.lat, self.azimuth, along * self.length * 1e3)
-            lon, lat, _ = GEOD.fwd(lon, lat, self.azimuth + 90, across * self.width / 2 * 1e3)
-            pts.append((lon, lat))
-        return np.array(pts)
-
-    def project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance along (km, + toward ``azimuth``) and across the profile of points."""
-        az, _back, dist = GEOD.inv(np.full(lon.shape, self.lon), np.full(lon.shape, self.lat), lon, lat)
-        angle = np.deg2rad(np.asarray(az) - self.azimuth)
-        dist = np.asarray(dist) / 1e3
-        return dist * np.cos(angle) + self.origin, dist * np.sin(angle)
+@dataclass(frozen=True)
+class TransectsConfig(SectionConfig):
+    SECTION: ClassVar[str] = "transects"
+    HELP: ClassVar[str] = "Profiles across a fault or between two points"
+    dataset: tuple = option("DataSet", "none", "files to profile (velocity, hz/up, height, coherence, any 2-D product)", "paths")
+    fault: Path = option("fault", "none", "fault trace: a vector file (shp, GeoJSON, GeoPackage, KML) or GMT lon lat text", "path")
+    feature_index: int = option("featureIndex", "0", "which line of the fault file is the trace", "int", lo=0)
+    start: tuple = option("start", "none", "lat, lon of the start of a two-point profile", "latlon")
+    end: tuple = option("end", "none", "lat, lon of the end of a two-point profile", "latlon")
+    number: int = option("number", "1", "number of profiles along the fault", "int", lo=1, hi=500)
+    spacing: float = option("spacing", "auto", "km between profiles along the fault; auto = trace length / number", "float", lo=0.001)
+    length: float = option("length", "20", "km of each profile on each side of the fault", "float", lo=0.001)
+    width: float = option("width", "2", "km, full width of the swath averaged into a profile", "float", lo=0.001)
+    bin_size: float = option("binSize", "0.5", "km, bin size along the profile", "float", lo=0.0001)
+    gnss: Path = option("gnss", "none", "GNSS velocity table to show on the profiles", "path")
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    outname: str = option("outname", "auto", "name of the outputs; auto = transects", "str")
+    outdir: Path = option("outdir", "auto", "output folder; auto = <template folder>/transects", "path")
 
 
-@dataclass
-class Binned:
-    """Binned values of one dataset along one profile (display units)."""
-
-    distance: np.ndarray
-    mean: np.ndarray
-    median: np.ndarray
-    std: np.ndarray
-    count: np.ndarray
-    unit: str
-    name: str
-    points: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: (np.zeros(0), np.zeros(0)))
-
-
-def fault_profiles(trace: np.ndarray, number: int, spacing: float | None, length: float, width: float
-                   ) -> list[Profile]:
-    """Profiles perpendicular to a lon/lat trace at ``number`` points spaced ``spacing`` km
-    (auto: evenly over the trace), centred on the trace's midpoint."""
-    if len(trace) < 2:
-        raise InputError("the fault trace needs at least two points")
-    lon, lat = trace[:, 0], trace[:, 1]
-    az, _b, seg = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    seg = np.asarray(seg) / 1e3
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    total = cum[-1]
-    if total <= 0:
-        raise InputError("the fault trace has zero length")
-    spacing = spacing if spacing else total / number
-    positions = total / 2 + (np.arange(number) - (number - 1) / 2) * spacing
-    if positions.min() < -1e-6 or positions.max() > total + 1e-6:
-        raise InputError(f"{number} profiles {spacing:g} km apart need {spacing * (number - 1):.1f} km of trace; "
-                         f"the trace is {total:.1f} km long")
-    profiles = []
-    for i, pos in enumerate(np.clip(positions, 0, total)):
-        k = int(min(np.searchsorted(cum, pos, side="right") - 1, len(seg) - 1))
-        plon, plat, _ = GEOD.fwd(lon[k], lat[k], az[k], (pos - cum[k]) * 1e3)
-        profiles.append(Profile(i, float(plat), float(plon), float(az[k]) + 90.0, length, width))
-    return profiles
-
-
-def point_profile(start: tuple[float, float], end: tuple[float, float], width: float) -> Profile:
-    """One profile from ``start`` to ``end`` (lat, lon); distances from the start point."""
-    az, _b, dist = GEOD.inv(start[1], start[0], end[1], end[0])
-    half = dist / 2e3
-    clon, clat, _ = GEOD.fwd(start[1], start[0], az, dist / 2)
-    return Profile(0, float(clat), float(clon), float(az), half, width, origin=half)
-
-
-def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
-    """Bin the values of dataset ``name`` within the swath of ``profile``."""
-    data = product.read(name).astype(np.float64)
-    stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
-    unit, factor = DISPLAY_UNITS.get(stored, (stored, 1.0))
-    s, n, w, e = _profile_box(profile)
-    rows, cols = _window(product, (s, n, w, e))
-    sub = product.grid.subset(rows, cols)
-    lon, lat = np.meshgrid(sub.lons(), sub.lats())
-    values = data[rows, cols] * factor
-    ok = np.isfinite(values)
-    along, across = profile.project(lon[ok], lat[ok])
-    keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
-    dist, vals = along[keep], values[ok][keep]
-    lo, hi = profile.origin - profile.length, profile.origin + profile.length
-    edges = np.arange(lo, hi + bin_size, bin_size)
-    idx = np.digitize(dist, edges) - 1
-    nb = len(edges) - 1
-    stats = np.full((4, nb), np.nan)
-    count = np.zeros(nb, int)
-    for b in range(nb):
-        sel = vals[idx == b]
-        count[b] = sel.size
-        if sel.size:
-            stats[:, b] = (sel.mean(), np.median(sel), sel.std(), sel.size)
-    return Binned((edges[:-1] + edges[1:]) / 2, stats[0], stats[1], stats[2], count, unit,
-                  f"{product.path.stem} {name}", (dist, vals))
-
-
-def _profile_box(profile: Profile) -> tuple[float, float, float, float]:
-    ring = profile.corners()
-    return ring[:, 1].min(), ring[:, 1].max(), ring[:, 0].min(), ring[:, 0].max()
-
-
-def _window(product: Product, snwe) -> tuple[slice, slice]:
-    try:
-        return product.grid.window(snwe)
-    except InputError:
-        raise InputError(f"{product.path}: the profile swath does not overlap the data") from None
-
-
-def gnss_on_profile(stations: Stations, profile: Profile) -> tuple[Stations, np.ndarray]:
-    """Stations inside the swath and their distance along the profile."""
-    along, across = profile.project(stations.lon, stations.lat)
-    keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
-    return stations.subset(keep), along[keep]
-
-
-def make_profiles(cfg: TransectsConfig, snwe: tuple[float, float, float, float] | None = None
-                  ) -> tuple[list[Profile], list[np.ndarray]]:
-    """Profiles of the config and the fault trace (for maps). The trace is first cut to ``snwe``
-    (the data's extent; the longest piece inside it is kept), so profiles fall on the data."""
-    if cfg.fault:
-        lines = read_lines(cfg.fault)
-        if not lines:
-            raise InputError(f"{cfg.fault}: no line found")
-        if cfg.feature_index >= len(lines):
-            raise InputError(f"{cfg.fault}: featureIndex {cfg.feature_index} but the file has {len(lines)} line(s)")
-        trace = lines[cfg.feature_index]
-        if snwe is not None:
-            pieces = [p for p in clip_lines([trace], snwe) if len(p) > 1]
-            if not pieces:
-                raise InputError(f"{cfg.fault}: the fault trace does not cross the data (S N W E = "
-                                 f"{', '.join(f'{v:.4f}' for v in snwe)})")
-            trace = max(pieces, key=lambda p: np.hypot(*np.ptp(p, axis=0)))
-        return fault_profiles(trace, cfg.number, cfg.spacing, cfg.length, cfg.width), [trace]
-    if cfg.start and cfg.end:
-        return [point_profile(cfg.start, cfg.end, cfg.width)], []
-    raise InputError("mimtpy.transects: give a fault trace (fault) or two points (start, end)")
+def plan(cfg: TransectsConfig, ctx: RunContext) -> Plan:
+    """The files to profile, the fault and GNSS files found; a trace or two points given."""
+    result = Plan()
+    if not cfg.dataset:
+        result.problem("DataSet", "no file given")
+    for entry in cfg.dataset or ():
+        result.need(ctx, "DataSet", ctx.resolve(entry))
+    result.need(ctx, "fault", cfg.fault)
+    result.need(ctx, "gnss", cfg.gnss)
+    if not cfg.fault and not (cfg.start and cfg.end):
+        result.problem("", "give fault, or start and end")
+    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
+    result.writable(ctx, "outdir", outdir)
+    result.outputs.append(outdir)
+    result.notes.append(f"writes {cfg.outname or 'transects'}.csv/.h5/.png under {outdir}")
+    return result
 
 
 def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
     """Profiles of every DataSet file; CSV + HDF5 of the bins and a figure."""
-    if not cfg.dataset:
-        raise InputError("mimtpy.transects.DataSet: no file given")
-    paths = [Path(p) if Path(p).is_absolute() else ctx.project_dir / p for p in cfg.dataset]
-    products = [open_product(p) for p in paths]
-    profiles, traces = make_profiles(cfg, products[0].grid.snwe)
-    stations = read_stations(cfg.gnss, cfg.gnss_format) if cfg.gnss else None
-    results: list[list[Binned]] = []
-    for profile in profiles:
-        results.append([bin_profile(profile, p, main_dataset(p), cfg.bin_size) for p in products])
-    outdir = cfg.outdir or ctx.project_dir / "transects"
-    name = cfg.outname or "transects"
-    written = [write_profiles_csv(outdir / f"{name}.csv", profiles, results, paths, stations),
-               write_profiles_h5(outdir / f"{name}.h5", profiles, results, paths)]
+    from mimtpy.analysis.profiles import profile_products
     from mimtpy.analysis.transect_plot import plot_transects
-    written.append(plot_transects(outdir / f"{name}.png", products, profiles, results, traces, stations))
-    return written
+
+    done = profile_products(cfg, ctx)
+    figure = done.written[0].with_suffix(".png")
+    return [*done.written, plot_transects(figure, done.products, done.profiles, done.results, done.traces,
+                                          done.stations)]
 
 
-def write_profiles_csv(path: Path, profiles: list[Profile], results: list[list[Binned]], paths: list[Path],
-                       stations: Stations | None) -> Path:
-    """One row per profile, dataset and bin; GNSS stations in a swath follow with dataset 'GNSS:<site>'."""
-    with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["profile", "dataset", "distance_km", "mean", "median", "std", "count", "unit"])
-        for profile, binned in zip(profiles, results, strict=True):
-            for path_i, b in zip(paths, binned, strict=True):
-                for k in range(b.distance.size):
-                    writer.writerow([profile.index, path_i.name, f"{b.distance[k]:.4f}", f"{b.mean[k]:.6g}",
-                                     f"{b.median[k]:.6g}", f"{b.std[k]:.6g}", int(b.count[k]), b.unit])
-            if stations is not None:
-                sub, along = gnss_on_profile(stations, profile)
-                for k, site in enumerate(sub.site):
-                    writer.writerow([profile.index, f"GNSS:{site}", f"{along[k]:.4f}",
-                                     f"ve={sub.ve[k] * 1e3:.3f} vn={sub.vn[k] * 1e3:.3f} vu={sub.vu[k] * 1e3:.3f}",
-                                     "", "", 1, "mm/yr"])
-    return path
-
-
-def write_profiles_h5(path: Path, profiles: list[Profile], results: list[list[Binned]], paths: list[Path]) -> Path:
-    """Arrays (profile, bin) per dataset and statistic, e.g. ``<file stem>_median``; plus distance."""
-    datasets: dict[str, np.ndarray] = {}
-    nbin = max(b.distance.size for r in results for b in r)
-
-    def pad(a):
-        out = np.full(nbin, np.nan)
-        out[: a.size] = a
-        return out
-
-    for j, path_j in enumerate(paths):
-        for stat in ("mean", "median", "std", "count"):
-            datasets[f"{path_j.stem}_{stat}"] = np.stack([pad(getattr(r[j], stat).astype(float)) for r in results])
-    datasets["distance_km"] = np.stack([pad(r[0].distance) for r in results])
-    attrs = {"FILE_TYPE": "transects", "PROFILE_CENTERS": " ".join(f"{p.lat:.6f},{p.lon:.6f}" for p in profiles),
-             "PROFILE_AZIMUTHS": " ".join(f"{p.azimuth:.3f}" for p in profiles),
-             "UNITS": " ".join(f"{path_j.stem}:{results[0][j].unit}" for j, path_j in enumerate(paths))}
-    return write_h5(path, {k: v.astype(np.float32) for k, v in datasets.items()}, attrs)
+STEP = Step("transects", "analysis", TransectsConfig, plan, run, scripts=("multi_transects.py",))

@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.app import STEP_NAMES, MimtpyApp
+from mimtpy import steps
 from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
-from mimtpy.config import render_default_template
 
 EXAMPLE = """examples:
   mimtpyApp.py project.template                 # run every enabled step
@@ -22,7 +21,7 @@ EXAMPLE = """examples:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mimtpyApp.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=f"Run the enabled steps of a mimtpy template. Steps, in order: {', '.join(STEP_NAMES)}.",
+        description=f"Run the enabled steps of a mimtpy template. Steps, in order: {', '.join(steps.names())}.",
         epilog=EXAMPLE)
     parser.add_argument("template", nargs="?", help="template file (key = value lines)")
     parser.add_argument("-H", dest="print_template", action="store_true", help="print the default template and exit")
@@ -38,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.print_template:
+        from mimtpy.docgen import render_default_template
+
         sys.stdout.write(render_default_template())
         return 0
     if not args.template:
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         setup_logging(args.verbose, args.quiet, None)
+        from mimtpy.app import MimtpyApp
+
         app = MimtpyApp(template, force=args.force)
         steps = app.check(dostep=args.dostep, start=args.start, end=args.end)
         if args.dry_run:

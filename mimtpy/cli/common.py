@@ -1,4 +1,4 @@
-"""Shared plumbing of the command-line scripts: logging set-up and clean error exits."""
+"""Shared plumbing of the command-line scripts: options from config models, logging set-up and clean error exits."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from mimtpy import __version__
-from mimtpy.config import SectionConfig
+from mimtpy import __version__, steps
+from mimtpy.api import run_config
+from mimtpy.config import ComputeConfig, SectionConfig
+from mimtpy.context import RunContext
 from mimtpy.errors import MimtpyError, TemplateError
-from mimtpy.template import parse_value
+from mimtpy.template import config_from_values, parse_value
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -110,24 +112,47 @@ def section_values(args: argparse.Namespace, section: type[SectionConfig]) -> di
     return values
 
 
-def section_script(prog: str, section: type[SectionConfig], description: str, epilog: str,
-                   positional: tuple[str, str | int, str],
-                   run: Callable[[SectionConfig, argparse.Namespace, Path], list[Path]],
+def add_compute_arguments(parser: argparse.ArgumentParser) -> None:
+    """--max-memory, --num-worker, --cluster (the keys of mimtpy.compute) and --force."""
+    group = parser.add_argument_group("resources (mimtpy.compute.*)")
+    for name, meta in ComputeConfig.options():
+        flag = {"max_memory": "--max-memory", "num_worker": "--num-worker", "cluster": "--cluster"}[name]
+        group.add_argument(flag, dest=f"compute_{name}", metavar="VALUE",
+                           help=f"{meta['help']} (default: {meta['text']})")
+    parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")
+
+
+def context_from_args(args: argparse.Namespace, cwd: Path) -> RunContext:
+    """The run context of a script: the current folder, the --max-memory/--num-worker/--cluster
+    options (validated like mimtpy.compute keys) and --force."""
+    values = {name: getattr(args, f"compute_{name}") for name, _m in ComputeConfig.options()
+              if getattr(args, f"compute_{name}", None) is not None}
+    compute = config_from_values(ComputeConfig, values, cwd, "options")
+    return RunContext(cwd, compute=compute, force=bool(getattr(args, "force", False)))
+
+
+def section_script(prog: str, step_name: str, epilog: str, positional: tuple[str, str | int, str],
+                   run: Callable[[SectionConfig, argparse.Namespace, RunContext], list[Path]] | None = None,
                    skip: tuple[str, ...] = ("dataset",), extra: Callable[[argparse.ArgumentParser], None] | None = None,
-                   adjust: Callable[[argparse.Namespace, dict], None] | None = None):
-    """(build_parser, main) of a script whose options are the template keys of ``section``.
+                   adjust: Callable[[argparse.Namespace, dict], None] | None = None, description: str | None = None):
+    """(build_parser, main) of a script whose options are the template keys of step ``step_name``.
 
     ``positional`` = (name, nargs, help) of the files, which become the section's DataSet;
     ``extra`` adds script-only options; ``adjust`` edits the template values before parsing;
-    ``run(cfg, args, cwd)`` does the work and returns the files written (printed one per line).
+    ``run(cfg, args, ctx)`` does the work (default: the step's plan and run, as the App does) and
+    returns the files written (printed one per line).
     """
+    spec = steps.get(step_name)
+    section = spec.config
+
     def build_parser() -> argparse.ArgumentParser:
         parser = argparse.ArgumentParser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                         description=description, epilog=epilog)
+                                         description=description or f"{section.HELP}.", epilog=epilog)
         parser.add_argument(positional[0], nargs=positional[1], help=positional[2])
         add_section_options(parser, section, skip=skip)
         if extra:
             extra(parser)
+        add_compute_arguments(parser)
         add_common_arguments(parser)
         return parser
 
@@ -137,12 +162,10 @@ def section_script(prog: str, section: type[SectionConfig], description: str, ep
         if adjust:
             adjust(args, values)
         cfg = config_from_args(section, values, cwd)
-        for out in run(cfg, args, cwd):
+        ctx = context_from_args(args, cwd)
+        outputs = run(cfg, args, ctx) if run else run_config(spec, cfg, ctx, prog)
+        for out in outputs:
             print(out)
         return 0
 
     return build_parser, script_main(build_parser, work)
-
-
-def force_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from mimtpy.analysis import concatenation
 from mimtpy.cli.common import section_script
-from mimtpy.config import ConcatenationConfig
-from mimtpy.context import RunContext
 
 EXAMPLE = """examples:
   concatenate_tracks.py AT100/mintpy/velocity/velocity_*.h5 AT102/mintpy/velocity/velocity_*.h5 --outdir mosaic
@@ -16,9 +13,8 @@ EXAMPLE = """examples:
 """
 
 build_parser, main = section_script(
-    "concatenate_tracks.py", ConcatenationConfig, concatenation.__doc__.split("\n\n")[0], EXAMPLE,
-    ("tracks", "+", "two or more products (or project folders/names)"),
-    lambda cfg, args, cwd: concatenation.run(cfg, RunContext(cwd)))
+    "concatenate_tracks.py", "concatenation", EXAMPLE,
+    ("tracks", "+", "two or more products (or project folders/names)"))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from mimtpy.analysis import horzvert
-from mimtpy.cli.common import force_option, section_script
-from mimtpy.config import HorzvertConfig
-from mimtpy.context import RunContext
+from mimtpy.cli.common import section_script
 
 EXAMPLE = """examples:
   generate_horzvert.py AT100/mintpy/velocity/velocity_*.h5 DT151/mintpy/velocity/velocity_*.h5 --outdir hv
@@ -24,10 +21,9 @@ def _enu_groups(args, values: dict) -> None:
 
 
 build_parser, main = section_script(
-    "generate_horzvert.py", HorzvertConfig, horzvert.__doc__.split("\n\n")[0], EXAMPLE,
+    "generate_horzvert.py", "horzvert", EXAMPLE,
     ("tracks", "+", "two or more track products (or project folders/names)"),
-    lambda cfg, args, cwd: horzvert.run(cfg, RunContext(cwd, force=args.force)),
-    extra=force_option, adjust=_enu_groups)
+    adjust=_enu_groups)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,10 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.basic import velcumu
-from mimtpy.cli.common import add_common_arguments, config_from_args, script_main, section_help
-from mimtpy.config import VelcumuConfig
-from mimtpy.context import RunContext
+from mimtpy.basic.velcumu import ATTRIBUTES, VelcumuConfig
+from mimtpy.cli.common import (
+    add_common_arguments,
+    add_compute_arguments,
+    config_from_args,
+    context_from_args,
+    script_main,
+    section_help,
+)
 
 EXAMPLE = """examples:
   HDFEOS_to_geotiff.py S1_IW123_100_0001_0001_20170103_20191219.he5 velocity
@@ -26,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "product, written as MintPy .h5 and GeoTIFF.",
         epilog=EXAMPLE + "\n" + section_help(VelcumuConfig))
     parser.add_argument("file", help="HDF-EOS5 (.he5) or MintPy timeseries/geometry .h5 file")
-    parser.add_argument("attribute", choices=velcumu.ATTRIBUTES, metavar="ATTRIBUTE",
-                        help=f"one of: {', '.join(velcumu.ATTRIBUTES)}")
+    parser.add_argument("attribute", choices=ATTRIBUTES, metavar="ATTRIBUTE",
+                        help=f"one of: {', '.join(ATTRIBUTES)}")
     parser.add_argument("--date", metavar="D1_D2", help="period YYYYMMDD_YYYYMMDD (default: whole series)")
     parser.add_argument("--mask", nargs="?", const="yes", default="no", metavar="FILE",
                         help="mask with the product's mask, or with FILE (non-zero = valid)")
@@ -36,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-epochs", default=None, help="fewest valid epochs for a velocity (default 3)")
     parser.add_argument("--no-geotiff", action="store_true", help="write only the .h5 file")
     parser.add_argument("--outdir", help="output folder (default <project>/mintpy/<attribute>/)")
-    parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")
+    add_compute_arguments(parser)
     add_common_arguments(parser)
     return parser
 
@@ -57,12 +62,15 @@ def _work(args: argparse.Namespace) -> int:
         "geotiff": "no" if args.no_geotiff else None,
         "outdir": args.outdir,
     }, cwd)
-    path = velcumu.resolve_dataset(args.file, cwd)
-    ctx = RunContext(cwd, force=args.force)
+    from mimtpy.basic import products
+    from mimtpy.ops.paths import resolve_dataset
+
+    path = resolve_dataset(args.file, cwd)
+    ctx = context_from_args(args, cwd)
     if args.attribute in ("velocity", "displacement"):
-        written = velcumu.process(path, args.attribute, cfg, ctx, cfg.outdir)
+        written = products.process(path, args.attribute, cfg, ctx, cfg.outdir)
     else:
-        written = velcumu.export_dataset(path, args.attribute, cfg)
+        written = products.export_dataset(path, args.attribute, cfg)
     for out in written:
         print(out)
     return 0

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from mimtpy.basic import plot
 from mimtpy.cli.common import section_script
-from mimtpy.config import PlotConfig
-from mimtpy.context import RunContext
 
 EXAMPLE = """examples:
   plot_geotiff.py velocity_20170103_20191219.h5 --vlim -30 30 --outdir pic
@@ -22,9 +19,7 @@ def _overview(parser) -> None:
 
 
 build_parser, main = section_script(
-    "plot_geotiff.py", PlotConfig, plot.__doc__.split("\n\n")[0], EXAMPLE,
-    ("files", "+", "products to plot (.h5, GeoTIFF, ...)"),
-    lambda cfg, args, cwd: plot.run(cfg, RunContext(cwd)),
+    "plot_geotiff.py", "plot", EXAMPLE, ("files", "+", "products to plot (.h5, GeoTIFF, ...)"),
     skip=("dataset", "overview"), extra=_overview,
     adjust=lambda args, values: values.update(overview="yes" if args.overview else "no"))
 

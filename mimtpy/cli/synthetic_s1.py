@@ -6,17 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from mimtpy import steps
+from mimtpy.api import run_config
 from mimtpy.cli.common import (
     add_common_arguments,
+    add_compute_arguments,
     add_section_options,
     config_from_args,
+    context_from_args,
     script_main,
     section_help,
     section_values,
 )
-from mimtpy.config import SyntheticConfig
-from mimtpy.context import RunContext
-from mimtpy.tools import synthetic
+from mimtpy.tools.synthetic import SyntheticConfig
 
 EXAMPLE = """examples:
   synthetic_S1.py --outdir ./synthetic
@@ -28,17 +30,17 @@ EXAMPLE = """examples:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synthetic_S1.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=synthetic.__doc__.split("\n\n")[0],
+        description=f"{SyntheticConfig.HELP}.",
         epilog=EXAMPLE + "\n" + section_help(SyntheticConfig))
     add_section_options(parser, SyntheticConfig)
-    parser.add_argument("--force", action="store_true", help="rewrite even when the products are up to date")
+    add_compute_arguments(parser)
     add_common_arguments(parser)
     return parser
 
 
 def _work(args: argparse.Namespace) -> int:
     cfg = config_from_args(SyntheticConfig, section_values(args, SyntheticConfig), Path.cwd())
-    for product in synthetic.run(cfg, RunContext(Path.cwd(), force=args.force)):
+    for product in run_config(steps.get("synthetic"), cfg, context_from_args(args, Path.cwd()), "synthetic_S1.py"):
         print(product)
     return 0
 

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mimtpy.analysis import concatenation
+from mimtpy.analysis import mosaic
+from mimtpy.analysis.concatenation import ConcatenationConfig
 from mimtpy.analysis.track_offset import plot_pair
-from mimtpy.basic.velcumu import resolve_dataset
 from mimtpy.cli.common import add_common_arguments, config_from_args, script_main
-from mimtpy.config import ConcatenationConfig
 from mimtpy.core.resample import common_grid, resample
 from mimtpy.errors import InputError
 from mimtpy.io import open_product
+from mimtpy.ops.datasets import main_dataset
+from mimtpy.ops.paths import resolve_dataset, unique_names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,13 +42,13 @@ def _work(args: argparse.Namespace) -> int:
                                                  "resample": args.resample, "dataname": args.dataname,
                                                  "min_overlap": "1"}, cwd)
     products = [open_product(resolve_dataset(p, cwd)) for p in (args.track1, args.track2)]
-    name = args.dataname or concatenation._main_name(products[0])
+    name = args.dataname or main_dataset(products[0])
     if products[0].datasets[name].is_3d:
         raise InputError(f"{products[0].path}: '{name}' is a time series; compare velocity or displacement")
     grid = common_grid([p.grid for p in products], "intersection")
     layers = [resample(p.read(name).astype(np.float32), p.grid, grid, cfg.resample) for p in products]
-    names = concatenation.unique_names([p.path for p in products])
-    corrected, stats, params = concatenation.correct_layers(layers, grid, cfg, 0, names)
+    names = unique_names([p.path for p in products])
+    corrected, stats, params = mosaic.correct_layers(layers, grid, cfg, 0, names)
     if not stats:
         raise InputError(f"{args.track1} and {args.track2} have no valid pixel in common")
     s = stats[0]

@@ -1,19 +1,51 @@
-"""The one block loop of mimtpy: split rows of a grid into blocks under a memory budget."""
+"""The one block pipeline of mimtpy: rows of a grid in blocks under a memory budget.
+
+:func:`process_blocks` reads full-width row blocks of its inputs (all epochs of a 3-D input),
+runs a function on each and hands the results to one writer, in row order. Reading is
+sequential (one reader thread: disks and HDF5 like that); the function runs on ``workers``
+threads (the compiled kernels release the GIL) or, with ``cluster``, on Dask workers, which
+read their own blocks and return arrays; the writer always runs here, so one writer owns each
+output file. At most ``workers + 1`` blocks are in flight, and the block height is chosen so
+that they fit together in ``max_memory`` GB. Results do not depend on the number of workers.
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import math
 import sys
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol
 
 from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
 
+GB = 1024**3
+
+
+class ArrayLike(Protocol):
+    """What :func:`process_blocks` reads: numpy arrays, :class:`mimtpy.io.product.DatasetArray`,
+    :class:`mimtpy.core.resample.ResampledArray`, ... (rows and columns are the last two axes)."""
+
+    shape: tuple[int, ...]
+    dtype: Any
+
+    def __getitem__(self, key) -> Any: ...
+
+
+class BlockWriter(Protocol):
+    """Where :func:`process_blocks` puts results: ``write(rows, arrays)`` for each block, in row order."""
+
+    def write(self, rows: slice, arrays: Mapping[str, Any]) -> None: ...
+
 
 def row_blocks(length: int, bytes_per_row: int, max_memory_gb: float) -> list[slice]:
     """Row slices such that one block needs at most ``max_memory_gb`` (at least one row each)."""
-    budget = max(float(max_memory_gb), 1e-6) * 1024**3
+    budget = max(float(max_memory_gb), 1e-6) * GB
     rows = max(1, min(length, int(budget // max(1, bytes_per_row))))
     return [slice(r, min(r + rows, length)) for r in range(0, length, rows)]
 
@@ -21,12 +53,191 @@ def row_blocks(length: int, bytes_per_row: int, max_memory_gb: float) -> list[sl
 def iterate_blocks(blocks: list, desc: str) -> Iterator:
     """Yield the blocks (row slices, epochs, ...) with progress: a bar on a terminal, else a log
     line every ~10 %."""
-    logger.info("%s: %d block(s)", desc, len(blocks))
-    if sys.stderr.isatty():
-        yield from tqdm(blocks, desc=desc, unit="block", disable=len(blocks) < 2, leave=False)
-        return
-    step = max(1, len(blocks) // 10)
-    for i, block in enumerate(blocks, start=1):
+    progress = Progress(len(blocks), desc)
+    for block in blocks:
         yield block
-        if len(blocks) > 1 and (i % step == 0 or i == len(blocks)):
-            logger.info("%s: %d/%d blocks done", desc, i, len(blocks))
+        progress.step()
+    progress.close()
+
+
+class Progress:
+    """A progress bar on a terminal, else a log line every ~10 % of ``total`` steps."""
+
+    def __init__(self, total: int, desc: str):
+        self.total, self.desc, self.done = total, desc, 0
+        logger.info("%s: %d block(s)", desc, total)
+        self.bar = (tqdm(total=total, desc=desc, unit="block", leave=False)
+                    if sys.stderr.isatty() and total > 1 else None)
+        self.every = max(1, total // 10)
+
+    def step(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.total > 1 and (self.done % self.every == 0 or self.done == self.total):
+            logger.info("%s: %d/%d blocks done", self.desc, self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def row_bytes(array: ArrayLike) -> int:
+    """Bytes one full-width row of ``array`` takes in memory when read (all leading axes)."""
+    declared = getattr(array, "row_bytes", None)
+    if declared is not None:
+        return int(declared)
+    import numpy as np
+
+    lead = math.prod(array.shape[:-2]) if len(array.shape) > 2 else 1
+    return int(lead * array.shape[-1] * np.dtype(array.dtype).itemsize)
+
+
+def read_rows(array: ArrayLike, rows: slice) -> Any:
+    """Rows ``rows`` of ``array`` over its full width and every leading axis."""
+    return array[(slice(None),) * (len(array.shape) - 2) + (rows, slice(None))]
+
+
+def _read_block(inputs: Mapping[str, ArrayLike], rows: slice) -> dict[str, Any]:
+    return {name: read_rows(array, rows) for name, array in inputs.items()}
+
+
+def _run_block(inputs: Mapping[str, ArrayLike], func: Callable, rows: slice) -> dict[str, Any]:
+    """Read and process one block (what a Dask worker does)."""
+    return func(_read_block(inputs, rows))
+
+
+def plan_blocks(inputs: Mapping[str, ArrayLike], max_memory: float, in_flight: int, work_factor: float = 1.0,
+                out_bytes_per_row: int = 0) -> list[slice]:
+    """Row blocks of ``inputs`` (all of one height) such that ``in_flight`` blocks of inputs,
+    their temporaries (``work_factor`` x the input) and outputs fit in ``max_memory`` GB."""
+    shapes = {name: tuple(a.shape[-2:]) for name, a in inputs.items()}
+    if not shapes:
+        raise ValueError("process_blocks needs at least one input")
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"inputs of different grids: {shapes}")
+    length = next(iter(shapes.values()))[0]
+    per_row = sum(row_bytes(a) for a in inputs.values()) * (1.0 + work_factor) + out_bytes_per_row
+    return row_blocks(length, int(per_row * max(1, in_flight)), max_memory)
+
+
+def process_blocks(inputs: Mapping[str, ArrayLike], func: Callable[[dict[str, Any]], Mapping[str, Any]],
+                   writer: BlockWriter, max_memory: float, *, workers: int = 1, cluster: str | None = None,
+                   desc: str = "blocks", work_factor: float = 1.0, out_bytes_per_row: int = 0) -> int:
+    """Run ``func`` over row blocks of ``inputs`` and write each result with ``writer``.
+
+    ``inputs``: array-likes sharing their last two axes (rows, columns); ``func`` receives
+    ``{name: block}`` (full width, all leading axes) and returns ``{name: array}`` with the
+    block's rows on the second-to-last axis. For Dask (``cluster`` = 'local' or a scheduler
+    address) ``func`` and ``inputs`` must pickle: module-level functions bound with
+    ``functools.partial``, :class:`~mimtpy.io.product.DatasetArray` windows. Returns the number
+    of blocks.
+    """
+    workers = max(1, int(workers))
+    in_flight = workers + 1
+    blocks = plan_blocks(inputs, max_memory, in_flight, work_factor, out_bytes_per_row)
+    progress = Progress(len(blocks), desc)
+    try:
+        if cluster and cluster.strip().lower() not in ("no", "none", "false"):
+            _run_dask(inputs, func, writer, blocks, dask_client(cluster, workers), 2 * workers, progress)
+        else:
+            _run_threads(inputs, func, writer, blocks, workers, progress)
+    finally:
+        progress.close()
+    return len(blocks)
+
+
+def _run_threads(inputs, func, writer, blocks: list[slice], workers: int, progress: Progress) -> None:
+    """One reader thread (sequential reads), ``workers`` compute threads, writes here in row order."""
+    with ThreadPoolExecutor(1, thread_name_prefix="mimtpy-read") as reader, \
+            ThreadPoolExecutor(workers, thread_name_prefix="mimtpy-block") as pool:
+        pending: deque[tuple[slice, Future]] = deque()
+        todo = iter(blocks)
+
+        def submit() -> bool:
+            rows = next(todo, None)
+            if rows is None:
+                return False
+            read = reader.submit(_read_block, inputs, rows)
+            pending.append((rows, pool.submit(lambda r=read: func(r.result()))))
+            return True
+
+        for _ in range(workers + 1):
+            if not submit():
+                break
+        try:
+            while pending:
+                rows, future = pending.popleft()
+                writer.write(rows, future.result())
+                progress.step()
+                submit()
+        except BaseException:
+            for _rows, future in pending:
+                future.cancel()
+            raise
+
+
+def _run_dask(inputs, func, writer, blocks: list[slice], client, window: int, progress: Progress) -> None:
+    """Blocks read and processed on Dask workers; results written here in row order."""
+    pending: deque[tuple[slice, Any]] = deque()
+    todo = iter(blocks)
+    remote_inputs = client.scatter(dict(inputs), broadcast=True) if inputs else inputs
+
+    def submit() -> bool:
+        rows = next(todo, None)
+        if rows is None:
+            return False
+        pending.append((rows, client.submit(_run_block, remote_inputs, func, rows, pure=False)))
+        return True
+
+    for _ in range(max(1, window)):
+        if not submit():
+            break
+    try:
+        while pending:
+            rows, future = pending.popleft()
+            writer.write(rows, future.result())
+            future.release()
+            progress.step()
+            submit()
+    except BaseException:
+        for _rows, future in pending:
+            future.cancel()
+        raise
+
+
+_CLIENTS: dict[tuple[str, int], Any] = {}
+
+
+def dask_client(cluster: str, workers: int):
+    """A ``dask.distributed`` client: 'local' starts a LocalCluster of ``workers`` single-threaded
+    worker processes (kept for the rest of this process); anything else is a scheduler address."""
+    key = (cluster.strip(), workers)
+    if key in _CLIENTS:
+        return _CLIENTS[key]
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:   # pragma: no cover - dask.distributed is a dependency
+        raise RuntimeError(f"mimtpy.compute.cluster = {cluster} needs dask.distributed: {err}") from None
+    if key[0].lower() == "local":
+        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(local)
+        logger.info("Dask LocalCluster with %d worker process(es)", workers)
+    else:
+        client = Client(key[0], timeout="30s")
+        logger.info("Dask scheduler %s: %d worker(s)", key[0], len(client.scheduler_info().get("workers", {})))
+    _CLIENTS[key] = client
+    return client
+
+
+@atexit.register
+def _close_clients() -> None:
+    for client in list(_CLIENTS.values()):
+        try:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        except Exception:   # interpreter shutting down
+            pass
+    _CLIENTS.clear()

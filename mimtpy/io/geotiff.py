@@ -7,6 +7,7 @@ grid's EPSG (MintPy ``EPSG``/``UTM_ZONE``, else EPSG:4326), transform
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -53,18 +54,33 @@ def read_geotiff(path: str | Path) -> Product:
     datasets = {name: DatasetInfo(name, grid.shape, np.dtype(np.float32) if dtype.kind == "f" else dtype,
                                   attrs.get("UNIT", ""))}
 
-    def read(_name, _epochs, rows, cols):
-        r0, r1, _ = rows.indices(grid.length)
-        c0, c1, _ = cols.indices(grid.width)
-        with rasterio.open(path) as src:
-            data = src.read(1, window=((r0, r1), (c0, c1)))
-        if data.dtype.kind == "f":
-            data = data.astype(np.float32, copy=False)
-            if nodata is not None and not np.isnan(nodata):
-                data[data == nodata] = np.nan
-        return data
+    return Product(path, "geotiff", attrs, grid, datasets, [],
+                   functools.partial(_read_band, path, grid.shape, nodata))
 
-    return Product(path, "geotiff", attrs, grid, datasets, [], read)
+
+def _read_band(path: Path, shape: tuple[int, int], nodata, _name, _epochs, rows: slice, cols: slice) -> np.ndarray:
+    """A window of the band, float data as float32 with nodata as NaN (module level: products pickle)."""
+    r0, r1, _ = rows.indices(shape[0])
+    c0, c1, _ = cols.indices(shape[1])
+    with rasterio.open(path) as src:
+        data = src.read(1, window=((r0, r1), (c0, c1)))
+    if data.dtype.kind == "f":
+        data = data.astype(np.float32, copy=False)
+        if nodata is not None and not np.isnan(nodata):
+            data[data == nodata] = np.nan
+    return data
+
+
+def geotiff_profile(grid: Grid) -> dict:
+    """The rasterio profile of every GeoTIFF mimtpy writes (float32, NaN nodata, deflate, 256x256 tiles)."""
+    return {
+        "driver": "GTiff", "width": grid.width, "height": grid.length,
+        "count": 1, "dtype": "float32", "nodata": np.nan,
+        "crs": f"EPSG:{grid.epsg}",
+        "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
+        "compress": "deflate", "predictor": 3, "num_threads": "all_cpus",
+        "tiled": True, "blockxsize": 256, "blockysize": 256,
+    }
 
 
 def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | None = None) -> Path:
@@ -73,16 +89,8 @@ def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | N
     data = np.asarray(data, dtype=np.float32)
     if data.shape != grid.shape:
         raise ValueError(f"array shape {data.shape} does not match grid {grid.shape}")
-    profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.length,
-        "count": 1, "dtype": "float32", "nodata": np.nan,
-        "crs": f"EPSG:{grid.epsg}",
-        "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
-        "compress": "deflate", "predictor": 3, "num_threads": "all_cpus",
-        "tiled": True, "blockxsize": 256, "blockysize": 256,
-    }
     with atomic_output(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
+        with rasterio.open(tmp, "w", **geotiff_profile(grid)) as dst:
             dst.write(data, 1)
             if tags:
                 dst.update_tags(**{k: str(v) for k, v in tags.items()})

@@ -9,6 +9,7 @@ the time-series dataset ``observation/displacement`` is exposed as ``timeseries`
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -101,13 +102,7 @@ def read_hdfeos5(path: str | Path) -> Product:
                 raise ProductError(f"{path}: {len(dates)} dates but the displacement has "
                                    f"{datasets['timeseries'].shape[0]} epochs")
     attrs.setdefault("FILE_TYPE", "HDFEOS")
-
-    def read(name, epochs, rows, cols):
-        with h5py.File(path, "r") as f:
-            ds = f[f"{HDFEOS_ROOT}/{HDFEOS_DATASETS[name]}"]
-            return ds[epochs, rows, cols] if epochs is not None else ds[rows, cols]
-
-    return Product(path, "hdfeos5", attrs, grid, datasets, dates, read)
+    return Product(path, "hdfeos5", attrs, grid, datasets, dates, functools.partial(_read_window, path, HDFEOS_ROOT))
 
 
 def read_mintpy_h5(path: str | Path) -> Product:
@@ -135,20 +130,38 @@ def read_mintpy_h5(path: str | Path) -> Product:
                 raise ProductError(f"{path}: {len(dates)} dates but '{three_d[0].name}' has "
                                    f"{three_d[0].shape[0]} epochs")
 
-    def read(name, epochs, rows, cols):
-        with h5py.File(path, "r") as f:
-            ds = f[name]
-            return ds[epochs, rows, cols] if epochs is not None else ds[rows, cols]
+    return Product(path, "mintpy", attrs, grid, datasets, dates, functools.partial(_read_window, path, ""))
 
-    return Product(path, "mintpy", attrs, grid, datasets, dates, read)
+
+def _read_window(path: Path, root: str, name: str, epochs, rows: slice, cols: slice) -> np.ndarray:
+    """A window of dataset ``name`` (under ``root``: the HDF-EOS5 group, or '' for MintPy .h5).
+    A module-level function (bound with functools.partial) so that products pickle to Dask workers."""
+    inner = f"{root}/{HDFEOS_DATASETS[name]}" if root else name
+    with h5py.File(path, "r") as f:
+        ds = f[inner]
+        if epochs is None:
+            return ds[rows, cols]
+        if isinstance(epochs, np.ndarray) and epochs.size > 1 and np.any(np.diff(epochs) <= 0):
+            order = np.argsort(epochs)       # h5py reads increasing index lists only
+            unique, inverse = np.unique(epochs[order], return_inverse=True)
+            data = ds[unique, rows, cols]
+            out = np.empty((epochs.size, *data.shape[1:]), data.dtype)
+            out[order] = data[inverse]
+            return out
+        return ds[epochs, rows, cols]
 
 
 def cube_chunks(shape: tuple[int, ...]) -> tuple[int, ...] | None:
-    """HDF5 chunks of a 3-D (epoch, row, col) cube: one epoch, strips of up to 128 rows, so that
-    both one epoch and a block of rows over all epochs are read without reading the whole file."""
-    if len(shape) != 3:
+    """HDF5 chunks: a 3-D (epoch, row, col) cube in one epoch x strips of up to 128 rows, so that
+    both one epoch and a block of rows over all epochs are read without reading the whole file;
+    a 2-D dataset in strips of up to 128 rows (None for an empty dataset)."""
+    if 0 in shape:
         return None
-    return (1, min(shape[1], 128), shape[2])
+    if len(shape) == 3:
+        return (1, min(shape[1], 128), shape[2])
+    if len(shape) == 2:
+        return (min(shape[0], 128), shape[1])
+    return None
 
 
 def write_h5(
@@ -182,8 +195,10 @@ def stream_h5(
     dates: list[str] | None = None,
     settings: dict | None = None,
     units: dict[str, str] | None = None,
+    dtypes: dict[str, np.dtype] | None = None,
 ) -> Iterator[dict[str, h5py.Dataset]]:
-    """Create a MintPy-compatible ``.h5`` whose float32 datasets are filled piece by piece.
+    """Create a MintPy-compatible ``.h5`` whose datasets (float32 unless ``dtypes`` says otherwise;
+    NaN/0 where never written) are filled piece by piece, chunked and lzf-compressed.
 
     Yields ``{name: dataset}`` (assign windows, e.g. ``out["timeseries"][i] = epoch``); the
     file appears under ``path`` only when the block completes (atomic, like :func:`write_h5`).
@@ -191,8 +206,10 @@ def stream_h5(
     with _new_h5(path, attrs, dates, settings) as f:
         datasets = {}
         for name, shape in shapes.items():
-            datasets[name] = f.create_dataset(name, shape=shape, dtype=np.float32, chunks=cube_chunks(shape),
-                                              fillvalue=np.nan)
+            dtype = np.dtype((dtypes or {}).get(name, np.float32))
+            fill = np.nan if dtype.kind == "f" else 0
+            datasets[name] = f.create_dataset(name, shape=shape, dtype=dtype, chunks=cube_chunks(shape),
+                                              fillvalue=fill, compression="lzf" if cube_chunks(shape) else None)
             if units and name in units:
                 datasets[name].attrs["UNIT"] = units[name]
         yield datasets
@@ -239,6 +256,23 @@ def write_hdfeos5(
     ``timeseries`` is (epoch, row, col) LOS displacement in metres; ``quality`` keys are
     temporalCoherence/avgSpatialCoherence/mask, ``geometry`` keys any of GEOMETRY_NAMES.
     """
+    with stream_hdfeos5(path, timeseries.shape, dates, bperp, quality, geometry, attrs) as displacement:
+        displacement[...] = timeseries.astype(np.float32)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def stream_hdfeos5(
+    path: str | Path,
+    shape: tuple[int, int, int],
+    dates: list[str],
+    bperp: np.ndarray,
+    quality: dict[str, np.ndarray],
+    geometry: dict[str, np.ndarray],
+    attrs: dict,
+) -> Iterator[h5py.Dataset]:
+    """An HDF-EOS5 file (MintPy ``save_hdfeos5`` layout) whose displacement (m, float32) is filled
+    epoch by epoch through the yielded dataset; it appears under ``path`` only when complete."""
     path = Path(path)
     units = {"displacement": "meters", "temporalCoherence": "1", "avgSpatialCoherence": "1", "mask": "1",
              "height": "meters", "incidenceAngle": "degrees", "azimuthAngle": "degrees",
@@ -247,8 +281,8 @@ def write_hdfeos5(
         with h5py.File(tmp, "w") as f:
             root = f.create_group(HDFEOS_ROOT)
             obs = root.create_group("observation")
-            ds = obs.create_dataset("displacement", data=timeseries.astype(np.float32),
-                                    chunks=cube_chunks(timeseries.shape), compression="lzf")
+            ds = obs.create_dataset("displacement", shape=tuple(shape), dtype=np.float32,
+                                    chunks=cube_chunks(tuple(shape)), compression="lzf")
             ds.attrs["Title"] = "displacement"
             ds.attrs["MissingValue"] = np.float32(0)
             ds.attrs["Units"] = units["displacement"]
@@ -262,5 +296,5 @@ def write_hdfeos5(
                     d.attrs["Units"] = units.get(name, "1")
             for key, value in attrs.items():
                 f.attrs[key] = str(value)
+            yield ds
     logger.info("wrote %s", path)
-    return path

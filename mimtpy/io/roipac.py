@@ -7,6 +7,7 @@ coherence). ``.int``: complex64 interferogram, exposed as its phase in radians.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -51,16 +52,19 @@ def read_roipac(path: str | Path) -> Product:
     name, unit = kind
     attrs.update(FILE_TYPE=path.suffix.lower(), UNIT=unit)
 
-    def read(_name, _epochs, rows, cols):
-        if complex_data:
-            data = np.memmap(path, dtype=np.complex64, mode="r", shape=grid.shape)
-            return np.angle(np.asarray(data[rows, cols])).astype(np.float32)
-        bil = np.memmap(path, dtype=np.float32, mode="r", shape=(grid.length, 2, grid.width))
-        band = np.array(bil[rows, 1, cols], dtype=np.float32)
-        if name == "unwrapPhase":
-            amp = np.asarray(bil[rows, 0, cols])
-            band[(band == 0) & (amp == 0)] = np.nan
-        return band
-
     return Product(path, "roipac", attrs, grid, {name: DatasetInfo(name, grid.shape, np.dtype(np.float32), unit)},
-                   [], read)
+                   [], functools.partial(_read_roipac, path, grid.shape, complex_data))
+
+
+def _read_roipac(path: Path, shape: tuple[int, int], complex_data: bool, name: str, _epochs, rows: slice,
+                 cols: slice) -> np.ndarray:
+    """A window of a ROI_PAC file (module level: products pickle)."""
+    if complex_data:
+        data = np.memmap(path, dtype=np.complex64, mode="r", shape=shape)
+        return np.angle(np.asarray(data[rows, cols])).astype(np.float32)
+    bil = np.memmap(path, dtype=np.float32, mode="r", shape=(shape[0], 2, shape[1]))
+    band = np.array(bil[rows, 1, cols], dtype=np.float32)
+    if name == "unwrapPhase":
+        amp = np.asarray(bil[rows, 0, cols])
+        band[(band == 0) & (amp == 0)] = np.nan
+    return band

@@ -16,12 +16,11 @@ import numpy as np
 
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, write_geotiff
+from mimtpy.ops.datasets import main_dataset
+from mimtpy.ops.units import LENGTH, PHASE, RATE
 
 logger = logging.getLogger(__name__)
 
-LENGTH = {"m": 1.0, "cm": 0.01, "mm": 0.001, "meters": 1.0}
-RATE = {"m/year": 1.0, "m/yr": 1.0, "cm/year": 0.01, "cm/yr": 0.01, "mm/year": 0.001, "mm/yr": 0.001}
-PHASE = ("radian", "radians", "rad")
 
 
 def conversion(source: str, target: str, wavelength: float | None, where: str) -> float:
@@ -46,8 +45,7 @@ def to_geotiff(path: Path, dataset: str | None, out: Path | None, unit: str | No
                wavelength: float | None = None, date: str | None = None) -> Path:
     """Write one dataset of ``path`` as GeoTIFF in ``unit`` (None = as stored)."""
     product = open_product(path)
-    from mimtpy.basic.plot import main_dataset
-    name = dataset or ("timeseries" if "timeseries" in product.datasets else main_dataset(product))
+    name = dataset or main_dataset(product)
     info = product.require(name)
     if info.is_3d:
         if not date:

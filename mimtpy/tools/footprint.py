@@ -27,7 +27,7 @@ def valid_mask(product: Product) -> np.ndarray:
     if "timeseries" in product.datasets:
         data = product.read("timeseries", epochs=np.array([len(product.dates) - 1]))[0]
     else:
-        from mimtpy.basic.plot import main_dataset
+        from mimtpy.ops.datasets import main_dataset
         data = product.read(main_dataset(product))
     data = np.asarray(data, dtype=np.float64)
     return np.isfinite(data) & (data != 0)

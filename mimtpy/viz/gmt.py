@@ -12,18 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-from mimtpy.basic.plot import (
+from mimtpy.errors import InputError
+from mimtpy.io import Product
+from mimtpy.io.atomic import atomic_output
+from mimtpy.io.vectors import read_lines
+from mimtpy.viz.maps import (
     LINESTYLES,
+    MapStyle,
     color_limits,
     map_data,
     shading_dem,
     vector_files,
 )
-from mimtpy.config import PlotConfig
-from mimtpy.errors import InputError
-from mimtpy.io import Product
-from mimtpy.io.atomic import atomic_output
-from mimtpy.io.vectors import read_lines
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _grid(values: np.ndarray, product: Product):
     return da
 
 
-def plot_product_gmt(product: Product, cfg: PlotConfig, out: Path) -> Path:
+def plot_product_gmt(product: Product, cfg: MapStyle, out: Path) -> Path:
     """Map of one product drawn with PyGMT, written atomically to ``out``."""
     pygmt = require_pygmt()
     data = map_data(product, cfg.type)
@@ -95,11 +95,11 @@ def plot_product_gmt(product: Product, cfg: PlotConfig, out: Path) -> Path:
     return out
 
 
-def _gnss(fig, product: Product, cfg: PlotConfig) -> None:
+def _gnss(fig, product: Product, cfg: MapStyle) -> None:
     import pandas as pd
 
-    from mimtpy.basic.gnss import project_to_los, stations_in
     from mimtpy.io.gnss import read_stations
+    from mimtpy.ops.gnss import project_to_los, stations_in
 
     inside, _r, _c = stations_in(read_stations(cfg.gnss, cfg.gnss_format), product)
     if len(inside) == 0:

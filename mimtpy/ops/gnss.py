@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mimtpy.analysis.tracks import load_geometry
 from mimtpy.errors import InputError
 from mimtpy.io import Product
 from mimtpy.io.gnss import Stations
+from mimtpy.ops.geometry import load_geometry
 
 logger = logging.getLogger(__name__)
 

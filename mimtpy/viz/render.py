@@ -1,0 +1,28 @@
+"""One product to its map files, with the backend the style asks for (matplotlib or PyGMT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mimtpy.io import open_product
+from mimtpy.viz.maps import MapStyle, gnss_scatter, make_figure, map_data, save_figure, write_kmz
+
+
+def plot_product(path: Path, cfg: MapStyle, out: Path) -> list[Path]:
+    """Map of a product with the chosen backend (+ GNSS scatter and KMZ when asked)."""
+    product = open_product(path)
+    written = []
+    if cfg.backend == "pygmt":
+        from mimtpy.viz.gmt import plot_product_gmt
+
+        written.append(plot_product_gmt(product, cfg, out))
+        data = map_data(product, cfg.type)
+    else:
+        fig, _ax, data = make_figure(product, cfg)
+        save_figure(fig, out, cfg)
+        written.append(out)
+    if cfg.gnss and cfg.gnss_mode in ("los", "both"):
+        written += gnss_scatter(product, data, cfg, out.with_name(f"{out.stem}_gnss.{cfg.format}"))
+    if cfg.kmz:
+        written.append(write_kmz(product, data, cfg, out.with_suffix(".kmz")))
+    return written
