@@ -115,15 +115,15 @@ def point_profile(start: tuple[float, float], end: tuple[float, float], width: f
 
 
 def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
-    """Bin the values of dataset ``name`` within the swath of ``profile``."""
-    data = product.read(name).astype(np.float64)
+    """Bin the values of dataset ``name`` within the swath of ``profile`` (only the window around the
+    swath is read)."""
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     unit, factor = display_unit(stored)
     s, n, w, e = _profile_box(profile)
     rows, cols = _window(product, (s, n, w, e))
     sub = product.grid.subset(rows, cols)
     lon, lat = np.meshgrid(sub.lons(), sub.lats())
-    values = data[rows, cols] * factor
+    values = product.read(name, rows, cols).astype(np.float64) * factor
     ok = np.isfinite(values)
     along, across = profile.project(lon[ok], lat[ok])
     keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
