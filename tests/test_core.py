@@ -116,3 +116,24 @@ def test_min_count_leaves_sparse_pixels_empty():
 def test_fit_lines_rejects_mismatched_shapes():
     with pytest.raises(InputError, match="epoch"):
         fit_lines(np.zeros((5, 3), np.float32), np.arange(4.0))
+
+
+@pytest.mark.parametrize("method", ["nearest", "bilinear"])
+def test_resampled_array_blocks_equal_whole_grid_resampling(method):
+    from mimtpy.core.arrays import ResampledArray
+    from mimtpy.core.resample import resample
+    rng = np.random.default_rng(3)
+    src = Grid(57, 43, -118.3, 34.3, 0.0031, -0.0029)
+    data = rng.normal(size=(43, 57)).astype(np.float32)
+    data[rng.random(data.shape) < 0.1] = np.nan
+    targets = (Grid(80, 70, -118.31, 34.31, 0.002, -0.002),                       # finer, shifted
+               Grid(30, 20, -118.25, 34.28, 0.0062, -0.0058),                     # coarser
+               Grid(40, 30, -118.3 + 5 * 0.0031, 34.3 - 3 * 0.0029, 0.0031, -0.0029))  # same lattice
+    for dst in targets:
+        whole = resample(data, src, dst, method)
+        lazy = ResampledArray(data, src, dst, method)
+        blocks = np.concatenate([lazy[r:r + 7, :] for r in range(0, dst.length, 7)])
+        np.testing.assert_array_equal(blocks, whole)
+        cube = ResampledArray(np.stack([data, 2 * data]), src, dst, method)[:, 3:11, 5:20]
+        np.testing.assert_allclose(cube[1], 2 * whole[3:11, 5:20], atol=1e-6)
+        assert np.isfinite(whole).sum() > 100

@@ -291,3 +291,49 @@ def test_overlap_of_two_same_side_tracks(tmp_path):
     assert np.nanmedian(got["cond"].read("cond")) > 5     # same-side geometry is weak, and the map says so
     with pytest.raises(InputError, match="one look direction"):
         overlap.run_overlap(hv_config(tmp_path / "x", [files[0], tracks[2]]), RunContext(tmp_path))
+
+
+def test_different_grids_and_reference_points_reference_on_the_common_grid(ew_clean, tmp_path):
+    """Tracks on different grids with different REF points: no crash; every output carries the point used,
+    and at that point east and up are zero (both tracks re-referenced there, on the common grid)."""
+    desc = open_product(ew_clean[1])
+    truth = open_product(ew_clean[1].parent / "truth.h5")
+    g = desc.grid
+    coarse = Grid(g.width // 2 - 1, g.length // 2 - 1, g.x_first + g.x_step / 2, g.y_first + g.y_step / 2,
+                  2 * g.x_step, 2 * g.y_step)
+    from mimtpy.core.resample import resample
+    vel = resample(truth.read("los_velocity"), g, coarse, "nearest")
+    other_ref = coarse.rowcol_to_lalo(coarse.length // 3, coarse.width // 2)
+    write_h5(tmp_path / "desc.h5", {"velocity": vel + 0.01}, {**coarse.to_attrs(), "FILE_TYPE": "velocity",
+             "UNIT": "m/year", "ORBIT_DIRECTION": "DESCENDING", "REF_LAT": other_ref[0], "REF_LON": other_ref[1]})
+    asc_truth = open_product(ew_clean[0].parent / "truth.h5")
+    write_h5(tmp_path / "asc.h5", {"velocity": asc_truth.read("los_velocity")},
+             {**asc_truth.grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "ORBIT_DIRECTION": "ASCENDING",
+              "REF_LAT": desc.attrs["REF_LAT"], "REF_LON": desc.attrs["REF_LON"]})
+    geom = f"{ew_clean[0]}, {ew_clean[1]}"
+    for point in ("auto", "34.2 -118.1"):
+        out = run_hv(tmp_path / f"hv_{point[:4]}", [tmp_path / "asc.h5", tmp_path / "desc.h5"], geometry=geom,
+                     referencepoint=point)
+        hz, up = out["hz"], out["up"]
+        lat, lon = float(hz.attrs["REF_LAT"]), float(hz.attrs["REF_LON"])
+        if point != "auto":
+            assert (lat, lon) == (34.2, -118.1)
+        assert hz.grid.rowcol_to_lalo(int(hz.attrs["REF_Y"]), int(hz.attrs["REF_X"])) == pytest.approx(
+            (lat, lon), abs=abs(hz.grid.y_step))
+        row, col = int(up.attrs["REF_Y"]), int(up.attrs["REF_X"])
+        for product in (hz, up):
+            window = product.read("velocity")[row - 1:row + 2, col - 1:col + 2]
+            assert abs(np.nanmedian(window)) < 2e-3      # ~0 at the reference (3x3 medians of the inputs)
+
+
+def test_blocks_under_a_tiny_budget_equal_one_block(noisy_pair, tmp_path):
+    from mimtpy.config import ComputeConfig
+    cfg = hv_config(tmp_path / "a", list(noisy_pair))
+    one = horzvert.run(cfg, RunContext(tmp_path / "a"))
+    cfg = hv_config(tmp_path / "b", list(noisy_pair))
+    many = horzvert.run(cfg, RunContext(tmp_path / "b", compute=ComputeConfig(max_memory=0.0002, num_worker="2")))
+    for a, b in zip(one, many, strict=True):
+        if a.suffix == ".h5":
+            pa, pb = open_product(a), open_product(b)
+            for name in pa.datasets:
+                np.testing.assert_array_equal(pa.read(name), pb.read(name))

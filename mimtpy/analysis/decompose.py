@@ -13,6 +13,8 @@ Every pixel uses its own geometry.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mimtpy._kernels.lsq2 import solve_two_kernel
-from mimtpy.analysis.tracks import Track, check_quantities, load_track, rereference
+from mimtpy.analysis.tracks import Track, TrackSource, check_quantities, load_track, rereference, track_source
 from mimtpy.context import RunContext
+from mimtpy.core.arrays import DerivedArray, ResampledArray, StackedArray
+from mimtpy.core.blocks import ArrayLike, process_blocks
 from mimtpy.core.grid import Grid
-from mimtpy.core.resample import common_grid, resample
+from mimtpy.core.resample import common_grid
 from mimtpy.errors import InputError, ProductError
-from mimtpy.io import open_product, write_geotiff, write_h5
+from mimtpy.io import open_product, stream_h5, write_geotiff, write_h5
+from mimtpy.io.writers import ArrayWriter, GeoTiffWriter, H5Writer, Writers, stream_geotiff
+from mimtpy.ops import reference
 from mimtpy.ops.paths import resolve_dataset
 
 if TYPE_CHECKING:
@@ -137,7 +143,6 @@ def decompose(tracks: list[Track], azimuth: float = -90.0, north: np.ndarray | N
     With ``north`` (GNSS north velocity on the grid, same units), the horizontal is east and
     the returned components are 'hz' (east), 'up' and 'north'.
     """
-    grid = tracks[0].grid
     have_std = weighted and all(t.std is not None for t in tracks)
     obs = [t.los for t in tracks]
     sigma = [t.std for t in tracks] if have_std else None
@@ -153,8 +158,8 @@ def decompose(tracks: list[Track], azimuth: float = -90.0, north: np.ndarray | N
     stds = {"hz": s_hz.astype(np.float32, copy=False), "up": s_up.astype(np.float32, copy=False)}
     if north is not None:
         comps["north"] = np.where(np.isfinite(comps["up"]), north, np.nan).astype(np.float32)
-        stds["north"] = (np.full(grid.shape, np.nan) if north_std is None else north_std).astype(np.float32)
-    return Decomposition(grid, comps, stds, cond.astype(np.float32, copy=False))
+        stds["north"] = (np.full(comps["up"].shape, np.nan) if north_std is None else north_std).astype(np.float32)
+    return Decomposition(tracks[0].grid, comps, stds, cond.astype(np.float32, copy=False))
 
 
 def check_tracks(tracks: list[Track], allow_same_direction: bool = False) -> None:
@@ -169,21 +174,35 @@ def check_tracks(tracks: list[Track], allow_same_direction: bool = False) -> Non
                          "use overlap2horz_vert.py")
 
 
-def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """GNSS north velocity (m/yr) on ``grid`` from a grid file or a GNSS station table.
+def _stations_north(blocks: dict, window: tuple[slice, slice], grid: Grid, linear, nearest, linear_std,
+                    nearest_std) -> np.ndarray:
+    """(2, rows, cols): GNSS north velocity (and std, NaN when unknown) interpolated at the window's
+    pixel centres: linear inside the stations' hull, the nearest station outside it."""
+    rows, cols = window
+    lon, lat = np.meshgrid(grid.lons()[cols], grid.lats()[rows])
+    out = np.full((2, *lon.shape), np.nan, np.float32)
+    for k, (lin, near) in enumerate(((linear, nearest), (linear_std, nearest_std))):
+        if lin is None:
+            continue
+        value = lin(lon, lat)
+        out[k] = np.where(np.isnan(value), near(lon, lat), value)
+    return out
 
-    Grid: a .tif/.h5 of the north velocity (dataset ``north`` or the first one, with
-    ``<name>Std`` if present). Table: any format of :mod:`mimtpy.io.gnss` (mm/yr there);
+
+def north_array(path: Path, grid: Grid, method: str) -> ArrayLike:
+    """GNSS north velocity (m/yr) and its std on ``grid`` as a lazy (2, L, W) array, from a grid file or
+    a GNSS station table.
+
+    Grid: a .tif/.h5 of the north velocity (dataset ``north`` or the first one, with ``<name>Std`` if
+    present), resampled by ``method``. Table: any format of :mod:`mimtpy.io.gnss` (mm/yr there);
     interpolated linearly inside the stations' hull and by the nearest station outside it.
     """
     if path.suffix.lower() in (".h5", ".he5", ".tif", ".tiff"):
         product = open_product(path)
         name = "north" if "north" in product.datasets else next(iter(product.datasets))
-        data = resample(product.read(name), product.grid, grid, method)
-        std_name = f"{name}Std"
-        std = resample(product.read(std_name), product.grid, grid, method) if std_name in product.datasets else None
-        return data, std
-    from scipy.interpolate import griddata
+        std = product.array(f"{name}Std") if f"{name}Std" in product.datasets else None
+        return ResampledArray(StackedArray([product.array(name), std]), product.grid, grid, method)
+    from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
 
     from mimtpy.io.gnss import read_stations
 
@@ -192,17 +211,22 @@ def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, n
     if ok.sum() < 3:
         raise ProductError(f"{path}: a GNSS north constraint needs >= 3 stations with a north velocity, "
                            f"got {int(ok.sum())}")
-    lon, lat = np.meshgrid(grid.lons(), grid.lats())
     pts = np.column_stack([st.lon[ok], st.lat[ok]])
-
-    def interpolate(values: np.ndarray) -> np.ndarray:
-        linear = griddata(pts, values, (lon, lat), method="linear")
-        return np.where(np.isnan(linear), griddata(pts, values, (lon, lat), method="nearest"), linear)
-
-    vn = interpolate(st.vn[ok])
-    std = interpolate(st.sn[ok]) if np.isfinite(st.sn[ok]).all() else None
+    has_std = bool(np.isfinite(st.sn[ok]).all())
     logger.info("GNSS north from %d stations in %s", int(ok.sum()), path.name)
-    return vn.astype(np.float32), None if std is None else std.astype(np.float32)
+    func = functools.partial(
+        _stations_north, grid=grid, linear=LinearNDInterpolator(pts, st.vn[ok]),
+        nearest=NearestNDInterpolator(pts, st.vn[ok]),
+        linear_std=LinearNDInterpolator(pts, st.sn[ok]) if has_std else None,
+        nearest_std=NearestNDInterpolator(pts, st.sn[ok]) if has_std else None)
+    return DerivedArray({}, func, grid.shape, lead=(2,))
+
+
+def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """GNSS north velocity (m/yr) and its std (None when unknown) on ``grid``, read whole
+    (see :func:`north_array`)."""
+    north, std = north_array(path, grid, method)[...]
+    return north, None if not np.isfinite(std).any() else std
 
 
 def prepare_tracks(cfg: HorzvertConfig, ctx: RunContext, extent: str = "intersection") -> tuple[list[Track], Grid]:
@@ -213,7 +237,7 @@ def prepare_tracks(cfg: HorzvertConfig, ctx: RunContext, extent: str = "intersec
         raise InputError(f"mimtpy.horzvert.geometry: {len(geoms)} file(s) for {len(paths)} tracks")
     enus = _enu_groups(cfg.enu, len(paths), ctx.project_dir)
     tracks = [load_track(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
-                         cfg.start_date, cfg.end_date, ctx.compute) for i, p in enumerate(paths)]
+                         cfg.start_date, cfg.end_date) for i, p in enumerate(paths)]
     check_quantities(tracks)
     try:
         grid = common_grid([t.grid for t in tracks], extent, cfg.align_to)
@@ -272,25 +296,139 @@ def write_decomposition(dec: Decomposition, tracks: list[Track], cfg: HorzvertCo
     return written
 
 
+def decompose_block(block: dict[str, np.ndarray], count: int, refs: list[float | None], has_std: list[bool],
+                    azimuth: float, weighted: bool) -> dict[str, np.ndarray]:
+    """One block of the decomposition: ``obs<i>`` (2, r, c) LOS and std, ``enu<i>`` (3, r, c) of track i,
+    ``north`` (2, r, c) when a GNSS north is given; returns hz, up (north) with their ``...Std`` and cond."""
+    tracks = []
+    for i in range(count):
+        obs, enu = block[f"obs{i}"], block[f"enu{i}"]
+        los = obs[0] if refs[i] is None else obs[0] - np.float32(refs[i])
+        tracks.append(Track("", Path(), None, "", los, obs[1] if has_std[i] else None, enu[0], enu[1], enu[2], {}))
+    north = block.get("north")
+    north_std = None
+    if north is not None and np.isfinite(north[1]).any():
+        north_std = north[1]
+    dec = decompose(tracks, azimuth, None if north is None else north[0], north_std, weighted)
+    out = {"cond": dec.cond}
+    for comp, values in dec.components.items():
+        out[comp] = values
+        out[f"{comp}Std"] = dec.std[comp]
+    return out
+
+
+def reference_point(cfg: HorzvertConfig, sources: list[TrackSource], grid: Grid, obs: list[ArrayLike],
+                    ctx: RunContext) -> tuple[tuple[float, float] | None, bool]:
+    """(point, subtract): ``referencepoint`` when given; else nothing to subtract when every track has the
+    same REF_LAT/REF_LON (within a pixel); else the first track's, or the nearest pixel of the common
+    grid where every track has data (logged)."""
+    names = ", ".join(str(s.path) for s in sources)
+    if cfg.reference_point:
+        return cfg.reference_point, True
+    refs = [(float(s.attrs["REF_LAT"]), float(s.attrs["REF_LON"])) for s in sources
+            if "REF_LAT" in s.attrs and "REF_LON" in s.attrs]
+    if not refs:
+        logger.warning("tracks have no REF_LAT/REF_LON and no referencepoint was given: not re-referenced")
+        return None, False
+    step = max(abs(sources[0].grid.x_step), abs(sources[0].grid.y_step))
+    if len(refs) == len(sources) and all(abs(r[0] - refs[0][0]) <= step and abs(r[1] - refs[0][1]) <= step
+                                         for r in refs):
+        return refs[0], False
+    try:
+        rows, cols = reference.window(grid, *refs[0])
+        covered = np.logical_and.reduce([np.isfinite(o[0, rows, cols]) for o in obs]).any()
+    except InputError:
+        covered = False
+    if covered:
+        point = refs[0]
+    else:
+        valid = ArrayWriter({"valid": grid.shape}, {"valid": np.uint8})
+        process_blocks({f"obs{i}": o for i, o in enumerate(obs)}, functools.partial(_all_valid, count=len(obs)),
+                       valid, ctx.compute.max_memory, workers=ctx.compute.workers, desc="common valid pixels")
+        point = reference.common_point(valid.arrays["valid"] > 0, grid, refs[0], names)
+    logger.info("tracks have different reference points; re-referencing all to %.5f, %.5f", *point)
+    return point, True
+
+
+def _all_valid(block: dict[str, np.ndarray], count: int) -> dict[str, np.ndarray]:
+    return {"valid": np.logical_and.reduce([np.isfinite(block[f"obs{i}"][0]) for i in range(count)]).astype(np.uint8)}
+
+
+class _Tally:
+    """Counts the solved pixels and keeps a sample of cond, for the log and the empty-result check."""
+
+    def __init__(self):
+        self.solved = 0
+        self.cond: list[np.ndarray] = []
+
+    def write(self, rows: slice, arrays: dict[str, np.ndarray]) -> None:
+        self.solved += int(np.isfinite(arrays["up"]).sum())
+        cond = arrays["cond"][::max(1, arrays["cond"].shape[0] // 8)]
+        self.cond.append(cond[np.isfinite(cond)][:10000])
+
+
 def run_decomposition(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
-    """Velocity or displacement of the DataSet tracks decomposed; returns the files written."""
+    """Velocity or displacement of the DataSet tracks decomposed block by block; returns the files written."""
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "horzvert"
     paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
-    names = output_names(cfg, ["hz", "up"] + (["north"] if cfg.north else []))
+    comps = ["hz", "up"] + (["north"] if cfg.north else [])
+    names = output_names(cfg, comps)
     outputs = [outdir / f"{n}.h5" for n in names.values()]
     if ctx.is_current(outputs, paths, settings):
         return outputs
-    tracks, grid = prepare_tracks(cfg, ctx)
-    check_tracks(tracks)
-    north = north_std = None
+    geoms = list(cfg.geometry or ())
+    if geoms and len(geoms) != len(paths):
+        raise InputError(f"mimtpy.horzvert.geometry: {len(geoms)} file(s) for {len(paths)} tracks")
+    enus = _enu_groups(cfg.enu, len(paths), ctx.project_dir)
+    sources = [track_source(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
+                            cfg.start_date, cfg.end_date) for i, p in enumerate(paths)]
+    check_quantities(sources)
+    check_tracks(sources)
+    try:
+        grid = common_grid([s.grid for s in sources], "intersection", cfg.align_to)
+    except InputError as err:
+        raise InputError(f"{err}: {', '.join(str(s.path) for s in sources)}") from None
+    if cfg.snwe:
+        grid = grid.subset(*grid.window(cfg.snwe))
+    obs = [ResampledArray(s.obs, s.grid, grid, cfg.resample) for s in sources]
+    inputs: dict[str, ArrayLike] = {f"obs{i}": o for i, o in enumerate(obs)}
+    inputs.update({f"enu{i}": ResampledArray(s.enu, s.grid, grid, cfg.resample) for i, s in enumerate(sources)})
     if cfg.north:
-        north, north_std = north_constraint(_path(str(cfg.north), ctx), grid, cfg.resample)
-    dec = decompose(tracks, cfg.azimuth, north, north_std, cfg.weighted)
-    valid = np.isfinite(dec.components["up"]).sum()
-    if valid == 0:
-        raise InputError(f"the tracks {', '.join(str(t.path) for t in tracks)} have no valid pixel in common")
-    logger.info("horzvert: %d tracks on a %dx%d grid, %d pixels solved; median cond %.2f", len(tracks),
-                grid.length, grid.width, valid, float(np.nanmedian(dec.cond)))
-    return write_decomposition(dec, tracks, cfg, outdir, settings)
-
+        inputs["north"] = north_array(_path(str(cfg.north), ctx), grid, cfg.resample)
+    point, subtract = reference_point(cfg, sources, grid, obs, ctx)
+    refs = [reference.value_at(o, grid, *point, str(s.path), layer=0) if subtract else None
+            for o, s in zip(obs, sources, strict=True)]
+    func = functools.partial(decompose_block, count=len(sources), refs=refs, has_std=[s.has_std for s in sources],
+                             azimuth=cfg.azimuth, weighted=cfg.weighted)
+    quantity, unit = sources[0].quantity, sources[0].unit
+    base = {k: v for k, v in reference.without_reference(sources[0].attrs).items()
+            if k not in ("FILE_TYPE", "ORBIT_DIRECTION", "HEADING", "mimtpy_settings", "UNIT")}
+    base.update(grid.to_attrs(), FILE_TYPE=quantity, UNIT=unit, INPUT_TRACKS=" ".join(str(p) for p in paths),
+                HORZ_AZIMUTH=-90.0 if cfg.north else cfg.azimuth, **reference.attrs_for(point, grid))
+    tally = _Tally()
+    written = []
+    with contextlib.ExitStack() as stack:
+        writers: list = [tally]
+        for comp, name in names.items():
+            attrs = {**base, "COMPONENT": comp}
+            datasets = {quantity: grid.shape, f"{quantity}Std": grid.shape}
+            h5 = stack.enter_context(stream_h5(outdir / f"{name}.h5", datasets, attrs, settings=settings,
+                                               units={quantity: unit, f"{quantity}Std": unit}))
+            tif = stack.enter_context(stream_geotiff(outdir / f"{name}.tif", grid, attrs, description=comp, unit=unit))
+            writers += [H5Writer(h5, {comp: quantity, f"{comp}Std": f"{quantity}Std"}), GeoTiffWriter(tif, comp)]
+            written += [outdir / f"{name}.h5", outdir / f"{name}.tif"]
+        cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
+        h5 = stack.enter_context(stream_h5(outdir / f"{cond_name}.h5", {"cond": grid.shape},
+                                           {**base, "FILE_TYPE": "cond", "UNIT": "1"}, settings=settings))
+        writers.append(H5Writer(h5, {"cond": "cond"}))
+        written.append(outdir / f"{cond_name}.h5")
+        process_blocks(inputs, func, Writers(*writers), ctx.compute.max_memory, workers=ctx.compute.workers,
+                       cluster=ctx.compute.cluster if ctx.compute.use_dask else None, desc="horzvert",
+                       out_bytes_per_row=grid.width * 4 * (2 * len(comps) + 1))
+        if tally.solved == 0:
+            raise InputError(f"the tracks {', '.join(str(p) for p in paths)} have no valid pixel in common")
+    cond = np.concatenate(tally.cond) if tally.cond else np.array([np.nan])
+    logger.info("horzvert: %d tracks on a %dx%d grid, %d pixels solved; median cond %.2f", len(sources),
+                grid.length, grid.width, tally.solved, float(np.nanmedian(cond)) if cond.size else float("nan"))
+    return written

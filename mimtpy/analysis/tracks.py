@@ -7,23 +7,26 @@ vector (east, north, up), found by :func:`mimtpy.ops.geometry.load_geometry`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from mimtpy.config import ComputeConfig
+from mimtpy.core.arrays import DerivedArray, StackedArray
+from mimtpy.core.blocks import ArrayLike
+from mimtpy.core.dates import decimal_years
 from mimtpy.core.grid import Grid
 from mimtpy.core.resample import resample
 from mimtpy.errors import InputError
 from mimtpy.io import open_product
 from mimtpy.ops import reference
 from mimtpy.ops.datasets import main_dataset
-from mimtpy.ops.geometry import load_geometry
+from mimtpy.ops.geometry import geometry_array
 from mimtpy.ops.paths import project_name
 from mimtpy.ops.units import unit_of
-from mimtpy.ops.velocity import compute_displacement, compute_velocity, select_period
+from mimtpy.ops.velocity import displacement_block, period_inputs, select_period, velocity_block
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +61,45 @@ class Track:
                        north=rs(self.north), up=rs(self.up))
 
 
-def load_track(path: Path, dataname: str | None = None, geometry: Path | None = None,
-               enu: tuple[Path, Path, Path] | None = None, start: str | None = None, end: str | None = None,
-               compute: ComputeConfig | None = None) -> Track:
-    """Read one track: a velocity/displacement file (``dataname`` or its main dataset, with
-    ``<name>Std`` if present), or a time series (HDF-EOS5/timeseries.h5) from which the velocity
-    (default) or displacement of the period is computed.
-    """
+@dataclass
+class TrackSource:
+    """One track as lazy arrays on its own grid: ``obs`` (2, L, W) = LOS and its std (NaN where
+    unknown) in m or m/yr, ``enu`` (3, L, W) = LOS unit vector (ground to satellite)."""
+
+    name: str
+    path: Path
+    grid: Grid
+    quantity: str
+    obs: ArrayLike
+    enu: ArrayLike
+    has_std: bool
+    attrs: dict
+
+    @property
+    def unit(self) -> str:
+        return "m/year" if self.quantity == "velocity" else "m"
+
+    @property
+    def direction(self) -> str:
+        return self.attrs.get("ORBIT_DIRECTION", "").upper()
+
+
+def _period_obs(blocks: dict[str, np.ndarray], window: tuple[slice, slice], kind: str, t: np.ndarray | None
+                ) -> np.ndarray:
+    """(2, rows, cols): velocity and its std fitted over the period, or displacement and NaN."""
+    if kind == "velocity":
+        out = velocity_block(blocks, t=t, ref_series=None, min_epochs=3)
+        return np.stack([out["velocity"], out["velocityStd"]])
+    disp = displacement_block(blocks, ref_pair=None)["displacement"]
+    return np.stack([disp, np.full_like(disp, np.nan)])
+
+
+def track_source(path: Path, dataname: str | None = None, geometry: Path | None = None,
+                 enu: tuple[Path, Path, Path] | None = None, start: str | None = None,
+                 end: str | None = None) -> TrackSource:
+    """One track, lazily: a velocity/displacement file (``dataname`` or its main dataset, with
+    ``<name>Std`` if present), or a time series (HDF-EOS5/timeseries.h5) whose velocity (default)
+    or displacement of the period is computed block by block when read."""
     product = open_product(path)
     grid = product.grid
     if "timeseries" in product.datasets:
@@ -73,23 +108,31 @@ def load_track(path: Path, dataname: str | None = None, geometry: Path | None = 
             raise InputError(f"{path}: dataname '{kind}' for a time series must be velocity or displacement")
         period = select_period(product.dates, start, end, str(path))
         rows, cols = slice(0, grid.length), slice(0, grid.width)
-        if kind == "velocity":
-            data = compute_velocity(product, period, rows, cols, None, compute or ComputeConfig())
-            los, std = data["velocity"], data["velocityStd"]
-        else:
-            los = compute_displacement(product, period, rows, cols, None, compute or ComputeConfig())["displacement"]
-            std = None
-        quantity, factor = kind, 1.0
+        inputs = period_inputs(product, period, rows, cols, kind)
+        t = decimal_years(list(period.dates[period.first:period.last + 1])) if kind == "velocity" else None
+        obs = DerivedArray(inputs, functools.partial(_period_obs, kind=kind, t=t), grid.shape, lead=(2,))
+        quantity, has_std = kind, kind == "velocity"
         attrs = {**product.attrs, "START_DATE": period.dates[period.first], "END_DATE": period.dates[period.last]}
     else:
         name = dataname or main_dataset(product)
         product.require(name)
         quantity, factor = unit_of(product, name)
-        los = product.read(name).astype(np.float32) * factor
-        std = product.read(f"{name}Std").astype(np.float32) * factor if f"{name}Std" in product.datasets else None
+        has_std = f"{name}Std" in product.datasets
+        obs = StackedArray([product.array(name), product.array(f"{name}Std") if has_std else None], [factor, factor])
         attrs = dict(product.attrs)
-    east, north, up = load_geometry(product, grid, geometry, enu)
-    return Track(project_name(path), path, grid, quantity, los, std, east, north, up, attrs)
+    return TrackSource(project_name(path), path, grid, quantity, obs, geometry_array(product, grid, geometry, enu),
+                       has_std, attrs)
+
+
+def load_track(path: Path, dataname: str | None = None, geometry: Path | None = None,
+               enu: tuple[Path, Path, Path] | None = None, start: str | None = None, end: str | None = None
+               ) -> Track:
+    """One track read whole into memory (see :func:`track_source`)."""
+    source = track_source(path, dataname, geometry, enu, start, end)
+    los, std = source.obs[...]
+    east, north, up = source.enu[...]
+    return Track(source.name, path, source.grid, source.quantity, los, std if source.has_std else None,
+                 east, north, up, source.attrs)
 
 
 def check_quantities(tracks: list[Track]) -> str:

@@ -99,7 +99,7 @@ def add_section_options(parser: argparse.ArgumentParser, section: type[SectionCo
     for name, meta in section.options():
         if name not in skip:
             parser.add_argument(f"--{meta['key']}", dest=name, nargs="+", metavar="VALUE",
-                                help=f"{meta['help']} (default: {meta['text']})")
+                                help=f"{meta['help']} (default: {meta['text']})".replace("%", "%%"))
 
 
 def section_values(args: argparse.Namespace, section: type[SectionConfig]) -> dict[str, str]:
@@ -118,7 +118,7 @@ def add_compute_arguments(parser: argparse.ArgumentParser) -> None:
     for name, meta in ComputeConfig.options():
         flag = {"max_memory": "--max-memory", "num_worker": "--num-worker", "cluster": "--cluster"}[name]
         group.add_argument(flag, dest=f"compute_{name}", metavar="VALUE",
-                           help=f"{meta['help']} (default: {meta['text']})")
+                           help=f"{meta['help']} (default: {meta['text']})".replace("%", "%%"))
     parser.add_argument("--force", action="store_true", help="recompute even when the outputs are up to date")
 
 

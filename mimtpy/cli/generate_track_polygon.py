@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 
 from mimtpy.cli.common import add_common_arguments, script_main
-from mimtpy.io import open_product
-from mimtpy.tools import footprint
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="generate_track_polygon.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=footprint.__doc__.split("\n\n")[0],
+        description="The outline of a product's data (or its grid, or its radar frame corners) as a polygon "
+                    "in GeoJSON, shapefile, KML or GMT text.",
         epilog="examples:\n  generate_track_polygon.py S1_IW123_100_*.he5 -o AT100.geojson\n"
                "  generate_track_polygon.py velocity.h5 --method grid -o box.kml\n"
                "  generate_track_polygon.py velocity.h5 -o AT100.shp -o AT100.gmt")
@@ -29,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _work(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    from mimtpy.io import open_product
+    from mimtpy.tools import footprint
+
     geom = footprint.footprint(open_product(path), args.method)
     for out in args.output:
         print(footprint.write_footprint(geom, Path(out), path.stem))

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from mimtpy.cli.common import add_common_arguments, script_main
-from mimtpy.tools import convert
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="H5UNW_to_geotiff.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=convert.__doc__.split("\n\n")[0],
+        description="Any 2-D dataset (or one epoch) of a product to GeoTIFF, with unit conversion: m, cm, mm, "
+                    "their rates, and radians <-> LOS displacement with the radar wavelength.",
         epilog="examples:\n  H5UNW_to_geotiff.py velocity.h5 --dataset velocityStd --unit mm/year\n"
                "  H5UNW_to_geotiff.py filt_20180106-20180130.unw --unit m -o disp.tif\n"
                "  H5UNW_to_geotiff.py S1_*.he5 --dataset timeseries --date 20180601 --unit cm\n"
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _work(args: argparse.Namespace) -> int:
+    from mimtpy.tools import convert
+
     out = convert.to_geotiff(Path(args.file), args.dataset, Path(args.output) if args.output else None,
                              args.unit, args.wavelength, args.date)
     print(out)

@@ -6,17 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from mimtpy.analysis import mosaic
-from mimtpy.analysis.concatenation import ConcatenationConfig
-from mimtpy.analysis.track_offset import plot_pair
 from mimtpy.cli.common import add_common_arguments, config_from_args, script_main
-from mimtpy.core.resample import common_grid, resample
-from mimtpy.errors import InputError
-from mimtpy.io import open_product
-from mimtpy.ops.datasets import main_dataset
-from mimtpy.ops.paths import resolve_dataset, unique_names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _work(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from mimtpy.analysis import mosaic
+    from mimtpy.analysis.concatenation import ConcatenationConfig
+    from mimtpy.analysis.track_offset import plot_pair
+    from mimtpy.core.resample import common_grid, resample
+    from mimtpy.errors import InputError
+    from mimtpy.io import open_product
+    from mimtpy.ops.datasets import main_dataset
+    from mimtpy.ops.paths import resolve_dataset, unique_names
+
     cwd = Path.cwd()
     cfg = config_from_args(ConcatenationConfig, {"offset_model": args.offsetModel, "azimuth": args.azimuth,
                                                  "resample": args.resample, "dataname": args.dataname,

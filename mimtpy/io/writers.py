@@ -31,7 +31,8 @@ def _rows_key(array: np.ndarray, rows: slice) -> tuple:
 
 
 class H5Writer:
-    """Writes result ``name`` into ``datasets[name]`` (those it has; others are ignored)."""
+    """Writes result ``name`` into ``datasets[name]`` (those it has; others are ignored); with ``names``
+    ({result: dataset}) only the results named there, into the datasets they map to."""
 
     def __init__(self, datasets: Mapping, names: Mapping[str, str] | None = None):
         self.datasets = datasets
@@ -39,7 +40,7 @@ class H5Writer:
 
     def write(self, rows: slice, arrays: Mapping[str, np.ndarray]) -> None:
         for name, array in arrays.items():
-            target = self.names.get(name, name)
+            target = self.names.get(name) if self.names else name
             if target in self.datasets:
                 self.datasets[target][_rows_key(np.asarray(array), rows)] = array
 

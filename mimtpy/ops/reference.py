@@ -41,14 +41,14 @@ def product_point(product: Product) -> tuple[float, float] | None:
     return None
 
 
-def value_at(data: np.ndarray, grid: Grid, lat: float, lon: float, source: str) -> float:
-    """Median of the 3x3 pixels of a 2-D array around (lat, lon); InputError naming ``source``
-    when the point is outside the grid or has no valid data."""
+def value_at(data, grid: Grid, lat: float, lon: float, source: str, layer: int | None = None) -> float:
+    """Median of the 3x3 pixels of a 2-D array (or array-like; of its ``layer`` along the first axis)
+    around (lat, lon); InputError naming ``source`` when the point is outside the grid or has no data."""
     try:
         rows, cols = window(grid, lat, lon)
     except InputError as err:
         raise InputError(f"{source}: reference {err}") from None
-    win = np.asarray(data[rows, cols], dtype=np.float64)
+    win = np.asarray(data[rows, cols] if layer is None else data[layer, rows, cols], dtype=np.float64)
     if not np.isfinite(win).any():
         raise InputError(f"{source}: no valid data at the reference point lat={lat}, lon={lon}; "
                          "choose another reference point")
