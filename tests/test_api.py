@@ -65,3 +65,17 @@ def test_blocks_on_threads_or_dask_equal_one_thread(noisy_pair, tmp_path, comput
     for name in a:
         np.testing.assert_array_equal(a[name], b[name])
     assert np.isfinite(a["velocity"]).mean() > 0.5
+
+
+def test_horzvert_and_concatenation_on_dask_equal_one_thread(noisy_pair, tmp_path):
+    outputs = {}
+    for label, compute in (("serial", {"maxMemory": 0.0003, "numWorker": 1}),
+                           ("dask", {"maxMemory": 0.0003, "numWorker": 2, "cluster": "local"})):
+        hv = mimtpy.run("horzvert", DataSet=list(noisy_pair), outdir=tmp_path / label / "hv", compute=compute)
+        mos = mimtpy.run("concatenation", DataSet=list(noisy_pair), outdir=tmp_path / label / "mos", plotpair=False,
+                         offsetModel="ramp", blend="feather", compute=compute)
+        outputs[label] = [p for p in hv + mos if p.suffix == ".h5"]
+    for a, b in zip(outputs["serial"], outputs["dask"], strict=True):
+        pa, pb = open_product(a), open_product(b)
+        for name in pa.datasets:
+            np.testing.assert_array_equal(pa.read(name), pb.read(name))

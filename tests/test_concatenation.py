@@ -169,3 +169,38 @@ def test_track_offset_script(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "1200 pixels" in out and "removed from T1" in out and "0.012" in out
     assert Path("pair.png").stat().st_size > 10_000
+
+
+def run_with(folder: Path, paths, compute, **keys: str):
+    from mimtpy.config import ComputeConfig
+    lines = [f"mimtpy.concatenation.DataSet = {', '.join(map(str, paths))}",
+             f"mimtpy.concatenation.outdir = {folder}", "mimtpy.concatenation.referenceTrack = 0"]
+    lines += [f"mimtpy.concatenation.{k} = {v}" for k, v in keys.items()]
+    cfg = parse_template("\n".join(lines), folder / "c.template").configs["concatenation"]
+    return concatenation.run(cfg, RunContext(folder, compute=ComputeConfig(**compute)))
+
+
+def test_blocks_and_subsampled_overlaps_under_a_small_budget(tmp_path):
+    """Row blocks give the one-block mosaic exactly when the overlaps are fitted on every pixel; under a budget
+    too small for every overlap pixel, the fit uses a regular subsample and stays within the noise."""
+    field = truth_field(noise=0.001)
+    paths = write_tracks(tmp_path, field, [(0, 0, 0), (0.01, 0.002, -0.003), (-0.02, 0, 0.004)])
+    full = open_product(run_with(tmp_path / "full", paths, {"max_memory": 4.0}, offsetModel="ramp",
+                                 blend="feather", plotpair="no")[0]).read("velocity")
+    blocks = open_product(run_with(tmp_path / "blocks", paths, {"max_memory": 0.0008, "num_worker": "2"},
+                                   offsetModel="ramp", blend="feather", plotpair="no")[0]).read("velocity")
+    np.testing.assert_array_equal(full, blocks)                  # overlaps fit whole, feather exact
+    tiny = open_product(run_with(tmp_path / "tiny", paths, {"max_memory": 0.00005}, offsetModel="ramp",
+                                 plotpair="no")[0]).read("velocity")
+    ok = np.isfinite(tiny)
+    assert ok.sum() > 8000
+    assert np.max(np.abs(tiny[ok] - field[ok])) < 0.006           # corrections still right within the noise
+
+
+def test_a_union_grid_larger_than_the_free_disk_is_refused_before_any_work(tmp_path, monkeypatch):
+    import shutil
+    paths = write_tracks(tmp_path, truth_field(), [(0, 0, 0), (0.01, 0, 0), (0.02, 0, 0)])
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(InputError, match=r"union grid of .* is 100 x 100 pixels: the mosaic needs .* GB, more than"):
+        mosaic(tmp_path / "out", paths)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.h5"))

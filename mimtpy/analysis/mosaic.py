@@ -14,8 +14,12 @@ and geometry are blended without corrections; masks are combined by union or int
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import logging
+import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,13 +27,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
+from mimtpy.analysis.overlaps import (
+    Overlap,
+    corrections,
+    counts_per_track,
+    fit_pair_samples,
+    footprint,
+    sample_overlaps,
+    solve_network,
+)
 from mimtpy.context import RunContext
-from mimtpy.core.blocks import iterate_blocks
+from mimtpy.core.arrays import DerivedArray, ResampledArray
+from mimtpy.core.blocks import process_blocks
 from mimtpy.core.grid import Grid
-from mimtpy.core.resample import common_grid, resample
+from mimtpy.core.resample import common_grid
 from mimtpy.errors import InputError
-from mimtpy.io import Product, open_product, stream_h5, write_geotiff, write_h5
+from mimtpy.io import Product, open_product, stream_h5
 from mimtpy.io.hdf5 import GEOMETRY_NAMES
+from mimtpy.io.writers import GeoTiffWriter, H5Writer, Writers, stream_geotiff
 from mimtpy.ops.datasets import main_dataset
 from mimtpy.ops.paths import resolve_dataset, unique_names
 
@@ -39,19 +54,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NO_OFFSET = ("temporalCoherence", "avgSpatialCoherence", "coherence", *GEOMETRY_NAMES)
-
-
-@dataclass
-class Overlap:
-    """Statistics of one overlap (differences track i minus track j, before and after correction)."""
-
-    i: int
-    j: int
-    pixels: int
-    median_before: float
-    rms_before: float
-    median_after: float = np.nan
-    rms_after: float = np.nan
 
 
 def data_kind(product: Product, name: str) -> str:
@@ -73,58 +75,9 @@ def plane_basis(grid: Grid, model: str) -> np.ndarray:
 
 
 def fit_pair(diff: np.ndarray, basis: np.ndarray, model: str) -> np.ndarray:
-    """Parameters of ``model`` fitted robustly to the finite values of ``diff`` (L, W)."""
+    """Parameters of ``model`` fitted robustly to the finite values of ``diff`` (L, W); ``basis`` (K, L, W)."""
     ok = np.isfinite(diff)
-    if model == "offset":
-        return np.array([np.median(diff[ok])])
-    g = basis[:, ok].T
-    d = diff[ok]
-    keep = np.ones(d.size, bool)
-    params = np.zeros(basis.shape[0])
-    for _ in range(5):
-        params = np.linalg.lstsq(g[keep], d[keep], rcond=None)[0]
-        resid = d - g @ params
-        mad = 1.4826 * np.median(np.abs(resid[keep] - np.median(resid[keep])))
-        new = np.abs(resid) <= 3 * mad if mad > 0 else keep
-        if new.sum() < basis.shape[0] or np.array_equal(new, keep):
-            break
-        keep = new
-    return params
-
-
-def solve_network(pairs: list[tuple[int, int, np.ndarray, int]], n: int, ref: int, names: list[str]) -> np.ndarray:
-    """Per-track parameters p_k with p_i - p_j = observed for every pair and p_ref = 0.
-
-    Pairs are weighted by the square root of their pixel count. InputError names tracks that
-    no chain of overlaps links to the reference track.
-    """
-    linked = {ref}
-    changed = True
-    while changed:
-        changed = False
-        for i, j, _p, _n in pairs:
-            if (i in linked) != (j in linked):
-                linked |= {i, j}
-                changed = True
-    lonely = [names[k] for k in range(n) if k not in linked]
-    if lonely:
-        raise InputError(f"these tracks overlap no other track (or overlap too little): {', '.join(lonely)}")
-    k = pairs[0][2].size if pairs else 1
-    unknown = [t for t in range(n) if t != ref]
-    params = np.zeros((n, k))
-    if not unknown:
-        return params
-    a = np.zeros((len(pairs), len(unknown)))
-    for row, (i, j, _p, _n) in enumerate(pairs):
-        if i != ref:
-            a[row, unknown.index(i)] = 1
-        if j != ref:
-            a[row, unknown.index(j)] = -1
-    w = np.sqrt(np.array([p[3] for p in pairs], float))[:, None]
-    obs = np.stack([p[2] for p in pairs])
-    solution = np.linalg.lstsq(a * w, obs * w, rcond=None)[0]
-    params[unknown] = solution
-    return params
+    return fit_pair_samples(diff[ok], basis[:, ok].T, model)
 
 
 def blend(layers: list[np.ndarray], mode: str, feather: list[np.ndarray] | None = None) -> np.ndarray:
@@ -213,12 +166,10 @@ def mosaic_layers(layers: list[np.ndarray], kind: str, grid: Grid, cfg: Concaten
     return Mosaic(blend(layers, cfg.blend, weights), stats, params, layers)
 
 
-def reference_index(cfg: ConcatenationConfig, names: list[str], layers: list[np.ndarray]) -> int:
-    """Index of the reference track: a number, a name, or auto = the one overlapping most."""
+def reference_index(cfg: ConcatenationConfig, names: list[str], counts: list[int]) -> int:
+    """Index of the reference track: a number, a name, or auto = the one overlapping most (``counts``: the
+    valid pixels each track shares with the others)."""
     if cfg.reference_track is None:
-        counts = []
-        for i, a in enumerate(layers):
-            counts.append(sum(int((np.isfinite(a) & np.isfinite(b)).sum()) for j, b in enumerate(layers) if j != i))
         return int(np.argmax(counts))
     text = str(cfg.reference_track)
     if text.isdigit() and int(text) < len(names):
@@ -285,8 +236,80 @@ def write_report(path: Path, stats: list[Overlap], names: list[str], label: str 
 
 
 
+def mosaic_block(block: dict[str, np.ndarray], count: int, kind: str, params: np.ndarray | None,
+                 centre: tuple[float, float], blend_mode: str, mask_mode: str) -> dict[str, np.ndarray]:
+    """One block of the mosaic: ``t<i>`` the layers (2-D, or epoch x rows x cols), ``w<i>`` their feather
+    weights, ``lonlat`` pixel centres; ``params`` (tracks, [epochs,] terms) the corrections of LOS layers."""
+    layers = [block[f"t{i}"] for i in range(count)]
+    if kind == "mask":
+        valid = [np.nan_to_num(layer) != 0 for layer in layers]
+        covered = [np.isfinite(layer) for layer in layers]
+        if mask_mode == "union":
+            return {"data": np.logical_or.reduce(valid)}
+        agree = np.logical_and.reduce([v | ~c for v, c in zip(valid, covered, strict=True)])
+        return {"data": agree & np.logical_or.reduce(covered)}
+    weights = [block[f"w{i}"] for i in range(count)] if blend_mode == "feather" else None
+    series = layers[0].ndim == 3
+    if kind == "los" and params is not None:
+        lon, lat = block["lonlat"]
+        basis = np.stack([np.ones(lon.shape), lon - centre[0], lat - centre[1]])
+        terms = params.shape[-1]
+        layers = [layer - (np.tensordot(params[k], basis[:terms], axes=1).astype(np.float32) if not series else
+                           np.einsum("et,trc->erc", params[k], basis[:terms]).astype(np.float32))
+                  for k, layer in enumerate(layers)]
+    if not series:
+        return {"data": blend(layers, blend_mode, weights)}
+    out = np.empty(layers[0].shape, np.float32)
+    for e in range(out.shape[0]):
+        out[e] = blend([layer[e] for layer in layers], blend_mode, weights)
+    return {"data": out}
+
+
+def _lonlat(blocks: dict, window: tuple[slice, slice], grid: Grid) -> np.ndarray:
+    rows, cols = window
+    lon, lat = np.meshgrid(grid.lons()[cols], grid.lats()[rows])
+    return np.stack([lon, lat])
+
+
+def feather_weight_array(layer, track: Grid, grid: Grid, max_memory: float) -> ResampledArray:
+    """Distance (pixels of ``grid``) of every valid pixel of a track to the edge of its data (valid in
+    any epoch of a time series), computed on the track's footprint in ``grid``, every ``factor``-th row
+    and column when the footprint does not fit in a quarter of ``max_memory`` (then interpolated)."""
+    rows, cols = footprint(grid, track) or (slice(0, 1), slice(0, 1))
+    length, width = rows.stop - rows.start, cols.stop - cols.start
+    budget = max_memory * 1024**3 / 4
+    factor = max(1, math.ceil(math.sqrt(length * width * 9 / budget)))
+    valid = np.zeros((math.ceil(length / factor), math.ceil(width / factor)), bool)
+    lead = math.prod(layer.shape[:-2]) if len(layer.shape) > 2 else 1
+    chunk = max(1, int(budget // max(1, width * 4 * lead * factor))) * factor
+    for r0 in range(0, length, chunk):
+        r1 = min(r0 + chunk, length)
+        data = np.asarray(layer[(slice(None),) * (len(layer.shape) - 2) + (slice(rows.start + r0, rows.start + r1),
+                                                                           cols)])
+        finite = np.isfinite(data) if data.ndim == 2 else np.isfinite(data).any(axis=0)
+        valid[r0 // factor:r0 // factor + len(range(0, r1 - r0, factor))] = finite[::factor, ::factor]
+    distance = ndimage.distance_transform_edt(np.pad(valid, 1))[1:-1, 1:-1] * factor
+    sub = grid.subset(rows, cols)
+    coarse = Grid(valid.shape[1], valid.shape[0], sub.x_first + sub.x_step * (1 - factor) / 2,
+                  sub.y_first + sub.y_step * (1 - factor) / 2, sub.x_step * factor, sub.y_step * factor, grid.epsg)
+    return ResampledArray(distance.astype(np.float32), coarse, grid, "nearest" if factor == 1 else "bilinear")
+
+
+def union_size_check(grid: Grid, epochs: int, outdir: Path, names: list[str]) -> None:
+    """InputError before any work when the mosaic cannot fit on the disk of ``outdir``."""
+    need = grid.length * grid.width * 4 * max(1, epochs) * (1 if epochs > 1 else 2)   # .h5 (+ .tif for maps)
+    probe = outdir
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if need > free:
+        raise InputError(f"the union grid of {', '.join(names)} is {grid.length} x {grid.width} pixels"
+                         f"{f' x {epochs} epochs' if epochs > 1 else ''}: the mosaic needs {need / 1024**3:.1f} GB, "
+                         f"more than the {free / 1024**3:.1f} GB free in {probe}; mosaic fewer or closer tracks")
+
+
 def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
-    """Mosaic of the DataSet tracks on their union grid; returns the files written."""
+    """Mosaic of the DataSet tracks on their union grid, block by block; returns the files written."""
     products, names, name = load_products(cfg, ctx)
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "concatenation"
     outname = cfg.outname or f"{name}_mosaic"
@@ -299,55 +322,105 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
         grid = common_grid([p.grid for p in products], "union", cfg.align_to)
     except InputError as err:
         raise InputError(f"{err}: {', '.join(str(p.path) for p in products)}") from None
+    series = products[0].datasets[name].is_3d
+    memory = ctx.compute.max_memory
+    kind = data_kind(products[0], name)
+    grids = [p.grid for p in products]
+    if series:      # reference track from each track's last epoch, then the epochs all tracks share
+        last = [ResampledArray(p.array(name, epochs=np.array([len(p.dates) - 1])), p.grid, grid, cfg.resample)
+                for p in products]
+        ref = reference_index(cfg, names, counts_per_track(sample_overlaps(last, grids, grid, memory), len(names)))
+        matched = match_epochs([p.dates for p in products], ref, cfg.date_tolerance)
+        dates = [products[ref].dates[row[ref]] for row in matched]
+        layers = [ResampledArray(p.array(name, epochs=np.array([row[t] for row in matched])), p.grid, grid,
+                                 cfg.resample) for t, p in enumerate(products)]
+    else:
+        dates = []
+        layers = [ResampledArray(p.array(name), p.grid, grid, cfg.resample) for p in products]
+    union_size_check(grid, len(dates), outdir, names)
+    samples = sample_overlaps(layers, grids, grid, memory) if kind != "mask" or cfg.reference_track is None else []
+    if not series:
+        ref = reference_index(cfg, names, counts_per_track(samples, len(names)))
     report = outdir / f"{outname}_overlaps.csv"
     outdir.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
-    kind = data_kind(products[0], name)
+    centre = (float(grid.lons().mean()), float(grid.lats().mean()))
+    params = None
+    if kind == "los":
+        per_epoch = [corrections(samples, len(names), e, cfg.offset_model, cfg.min_overlap, ref, names, centre, grid)
+                     for e in range(max(1, len(dates)))]
+        for e, (_p, stats) in enumerate(per_epoch):
+            write_report(report, stats, names, dates[e] if series else "")
+            if not series:
+                _log_stats(stats, names)
+        params = np.stack([p for p, _s in per_epoch], axis=1) if series else per_epoch[0][0]
     attrs = {k: v for k, v in products[0].attrs.items()
              if k not in ("REF_Y", "REF_X", "mimtpy_settings", "ORBIT_DIRECTION", "HEADING", "relative_orbit")}
     attrs.update(grid.to_attrs(), INPUT_TRACKS=" ".join(str(p.path) for p in products), OFFSET_MODEL=cfg.offset_model,
-                 BLEND=cfg.blend)
-    if products[0].datasets[name].is_3d:
-        return _run_timeseries(products, names, name, grid, cfg, attrs, out_h5, report, settings)
-    layers = [resample(p.read(name).astype(np.float32), p.grid, grid, cfg.resample) for p in products]
-    ref = reference_index(cfg, names, layers)
-    attrs["REFERENCE_TRACK"] = names[ref]
-    result = mosaic_layers(layers, kind, grid, cfg, ref, names)
-    if result.params is not None:
-        for track, p in zip(names, result.params, strict=True):
+                 BLEND=cfg.blend, REFERENCE_TRACK=names[ref])
+    if series:
+        attrs.update(DATE_TOLERANCE_DAYS=cfg.date_tolerance, REF_DATE=dates[0])
+    elif params is not None:
+        for track, p in zip(names, params, strict=True):
             attrs[f"CORRECTION_{track}"] = " ".join(f"{v:.6g}" for v in p)
-    _log_stats(result.stats, names)
-    write_report(report, result.stats, names)
-    data = {name: result.data.astype(np.float32) if kind != "mask" else result.data}
-    written = [write_h5(out_h5, data, attrs, settings=settings), report]
-    if kind != "mask":
-        written.append(write_geotiff(out_h5.with_suffix(".tif"), result.data, grid, attrs))
-    if cfg.plotpair and kind == "los":
-        from mimtpy.analysis.track_offset import plot_pair
-        corrected = result.corrected
-        for s in result.stats:
-            written.append(plot_pair(layers[s.i], layers[s.j], corrected[s.i], corrected[s.j], grid,
-                                     (names[s.i], names[s.j]), cfg.azimuth, outdir / f"{outname}_pair_{s.i}_{s.j}.png",
-                                     products[0].datasets[name].unit or products[0].attrs.get("UNIT", "")))
+    inputs = {f"t{i}": layer for i, layer in enumerate(layers)}
+    if kind == "los":
+        inputs["lonlat"] = DerivedArray({}, functools.partial(_lonlat, grid=grid), grid.shape, lead=(2,),
+                                        dtype=np.float64)
+    if cfg.blend == "feather" and kind != "mask":
+        inputs.update({f"w{i}": feather_weight_array(layer, g, grid, memory)
+                       for i, (layer, g) in enumerate(zip(layers, grids, strict=True))})
+    func = functools.partial(mosaic_block, count=len(layers), kind=kind, params=params, centre=centre,
+                             blend_mode=cfg.blend, mask_mode=cfg.mask_mode)
+    shape = (len(dates), *grid.shape) if series else grid.shape
+    dtype = np.bool_ if kind == "mask" else np.float32
+    written = [out_h5, report]
+    with contextlib.ExitStack() as stack:
+        h5 = stack.enter_context(stream_h5(out_h5, {name: shape}, attrs, dates or None, settings,
+                                           dtypes={name: dtype}))
+        writers = [H5Writer(h5, {"data": name})]
+        if kind != "mask" and not series:
+            tif = stack.enter_context(stream_geotiff(out_h5.with_suffix(".tif"), grid, attrs, description=name))
+            writers.append(GeoTiffWriter(tif, "data"))
+            written.append(out_h5.with_suffix(".tif"))
+        process_blocks(inputs, func, Writers(*writers), memory, workers=ctx.compute.workers,
+                       cluster=ctx.compute.cluster if ctx.compute.use_dask else None, desc=f"mosaic {name}",
+                       out_bytes_per_row=grid.width * 4 * max(1, len(dates)))
+    logger.info("mosaic of %d tracks%s on a %dx%d grid", len(products),
+                f": {len(dates)} matched epochs" if series else "", grid.length, grid.width)
+    if cfg.plotpair and kind == "los" and not series:
+        written += pair_figures(layers, samples, params, centre, grid, names, cfg, outdir, outname,
+                                products[0].datasets[name].unit or products[0].attrs.get("UNIT", ""))
     return written
 
 
-def _run_timeseries(products, names, name, grid, cfg, attrs, out_h5, report, settings) -> list[Path]:
-    ref = reference_index(cfg, names, [resample(p.read(name, epochs=np.array([len(p.dates) - 1]))[0], p.grid, grid,
-                                                cfg.resample) for p in products])
-    matched = match_epochs([p.dates for p in products], ref, cfg.date_tolerance)
-    dates = [products[ref].dates[row[ref]] for row in matched]
-    attrs.update(REFERENCE_TRACK=names[ref], DATE_TOLERANCE_DAYS=cfg.date_tolerance, REF_DATE=dates[0])
-    with stream_h5(out_h5, {name: (len(dates), *grid.shape)}, attrs, dates, settings) as out:
-        for k in iterate_blocks(list(range(len(dates))), "mosaic epochs"):
-            layers = [resample(p.read(name, epochs=np.array([matched[k][t]]))[0].astype(np.float32), p.grid, grid,
-                               cfg.resample) for t, p in enumerate(products)]
-            result = mosaic_layers(layers, "los", grid, cfg, ref, names)
-            out[name][k] = result.data
-            write_report(report, result.stats, names, dates[k])
-    logger.info("mosaic of %d tracks: %d matched epochs on a %dx%d grid", len(products), len(dates), grid.length,
-                grid.width)
-    return [out_h5, report]
+def pair_figures(layers, samples, params, centre, grid: Grid, names: list[str], cfg: ConcatenationConfig,
+                 outdir: Path, outname: str, unit: str) -> list[Path]:
+    """Difference maps before and after correction and a profile across every overlap used (decimated
+    to at most ~1 Mpx per map)."""
+    from mimtpy.analysis.overlaps import basis_at, pair_window
+    from mimtpy.analysis.track_offset import plot_pair
+
+    written = []
+    terms = params.shape[-1]
+    for s in samples:
+        if s.count[-1] < cfg.min_overlap:
+            continue
+        rows, cols = pair_window(grid, layers[s.i].src, layers[s.j].src)
+        step = max(1, math.ceil(math.sqrt((rows.stop - rows.start) * (cols.stop - cols.start) / 1e6)))
+        r = np.arange(rows.start, rows.stop, step)
+        c = np.arange(cols.start, cols.stop, step)
+        a = np.asarray(layers[s.i][rows, cols])[::step, ::step]
+        b = np.asarray(layers[s.j][rows, cols])[::step, ::step]
+        rr, cc = np.meshgrid(r, c, indexing="ij")
+        g = basis_at(*centre, grid, rr.ravel(), cc.ravel(), terms)
+        corr_a = (g @ params[s.i]).astype(np.float32).reshape(a.shape)
+        corr_b = (g @ params[s.j]).astype(np.float32).reshape(b.shape)
+        sub = grid.subset(rows, cols)
+        shown = Grid(a.shape[1], a.shape[0], sub.x_first, sub.y_first, sub.x_step * step, sub.y_step * step, grid.epsg)
+        written.append(plot_pair(a, b, a - corr_a, b - corr_b, shown, (names[s.i], names[s.j]), cfg.azimuth,
+                                 outdir / f"{outname}_pair_{s.i}_{s.j}.png", unit))
+    return written
 
 
 def _log_stats(stats: list[Overlap], names: list[str]) -> None:
