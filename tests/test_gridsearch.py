@@ -112,6 +112,27 @@ def test_kernel_equals_numpy_reference(model, ramp, with_cov, fit_scale):
     np.testing.assert_allclose(scale_p, scale, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("with_cov", [False, True])
+def test_kernel_reuses_geometry_for_linear_parameters(with_cov):
+    """Candidates that differ only in slip, rake and opening share one evaluation of the geometry; the
+    misfits still equal the reference's (which evaluates every candidate in full)."""
+    rng = np.random.default_rng(8)
+    problem = _random_problem(rng, 250, "linear", with_cov)
+    grid = search.candidate_grid({"depth": np.array([500.0, 3000.0]), "slip": np.array([0.0, 0.5, 2.0]),
+                                  "rake": np.array([-90.0, 0.0, 135.0]), "opening": np.array([0.0, 0.3])})
+    k = grid["depth"].size
+    values = {**grid, "strike": np.full(k, 20.0), "dip": np.full(k, 89.97), "length": np.full(k, 8e3),
+              "width": np.full(k, 4e3), "nu": np.full(k, 0.25)}
+    params = search.model_parameters("okada", values, np.full(k, 300.0), np.full(k, -200.0))
+    geometry, _coef = search.split_linear("okada", params)
+    assert len(np.unique(geometry, axis=0)) == 2
+    for fit_scale in (False, True):
+        rss, scale = search.candidate_misfits("okada", params, problem, fit_scale)
+        rss_ref, scale_ref = search.candidate_misfits_numpy("okada", params, problem, fit_scale)
+        np.testing.assert_allclose(rss, rss_ref, rtol=1e-8, atol=1e-12 * problem.dd)
+        np.testing.assert_allclose(scale, scale_ref, rtol=1e-7, atol=1e-9)
+
+
 def test_joint_fit_recovers_scale_and_ramp_exactly():
     """Noise-free data = 0.7 * model + ramp: the joint fit gives RSS 0, scale 0.7 and the ramp; fitting the ramp
     first (MimtPy) would not."""

@@ -158,7 +158,9 @@ def candidate_misfits(model: str, params: np.ndarray, problem: Problem, fit_scal
     ``params``: (K, 2 + P) from :func:`model_parameters` (x0, y0 = east, north of the model's reference
     point in m, then the parameters of ``mimtpy.models.MODELS[model]`` in order). ``fit_scale``: estimate the
     scale s jointly with the ramp (else s = 1 and only the ramp is estimated). Runs the compiled kernel, which
-    evaluates the model in C; :func:`candidate_misfits_numpy` is the reference implementation.
+    evaluates the model in C once per distinct geometry (:func:`split_linear`) and every candidate from the
+    products of the unit fields; :func:`candidate_misfits_numpy` is the reference implementation (one full
+    model evaluation and least-squares solve per candidate).
     """
     if model not in MODEL_CODES:
         raise InputError(f"grid search: unknown model '{model}' (choose from {', '.join(MODEL_CODES)})")
@@ -167,10 +169,28 @@ def candidate_misfits(model: str, params: np.ndarray, problem: Problem, fit_scal
         raise InputError(f"grid search: parameter table must be (K, {2 + len(MODELS[model].params)}) for {model}, "
                          f"got {params.shape}")
     _check_model_values(model, params)
+    geometry, coef = split_linear(model, params)
+    keys, group = np.unique(geometry, axis=0, return_inverse=True)
+    group = group.ravel()
+    order = np.argsort(group, kind="stable").astype(np.intp)
+    bounds = np.searchsorted(group[order], np.arange(len(keys) + 1)).astype(np.intp)
     p = problem
-    weight = np.ones(p.size)
-    return model_misfits_kernel(MODEL_CODES[model], params, p.east, p.north, p.los[0].copy(), p.los[1].copy(),
-                                p.los[2].copy(), weight, p.chol, p.qt, p.dw, p.b, p.dd, int(bool(fit_scale)))
+    return model_misfits_kernel(MODEL_CODES[model], np.ascontiguousarray(keys), order, bounds,
+                                np.ascontiguousarray(coef), p.east, p.north, p.los[0].copy(), p.los[1].copy(),
+                                p.los[2].copy(), p.chol, p.qt, p.dw, p.b, p.dd, int(bool(fit_scale)))
+
+
+def split_linear(model: str, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(geometry, coefficients) of a parameter table: the model is linear in the coefficients (Okada:
+    U1 = slip cos(rake), U2 = slip sin(rake), U3 = opening; Mogi: dvolume; screw: slip_rate), so the compiled
+    loop evaluates each distinct geometry once (columns as documented in ``_unit_fields`` of the kernel)."""
+    if model == "okada":    # x0 y0 depth strike dip length width rake slip opening nu
+        rake = np.deg2rad(params[:, 7])
+        coef = np.column_stack([params[:, 8] * np.cos(rake), params[:, 8] * np.sin(rake), params[:, 9]])
+        return params[:, [0, 1, 2, 3, 4, 5, 6, 10]], coef
+    if model == "mogi":     # x0 y0 depth dvolume nu
+        return params[:, [0, 1, 2, 4]], params[:, [3]]
+    return params[:, [0, 1, 2, 4]], params[:, [3]]      # screw: x0 y0 strike slip_rate locking_depth
 
 
 def predicted_los(model: str, row: np.ndarray, problem: Problem) -> np.ndarray:
@@ -217,8 +237,8 @@ def prediction_misfits(pred: np.ndarray, problem: Problem, fit_scale: bool) -> t
         raise InputError(f"grid search: predictions must be (K, {problem.size}), got {pred.shape}")
     if not np.all(np.isfinite(pred)):
         raise InputError("grid search: a prediction has no value (NaN) at an observation point")
-    return prediction_misfits_kernel(pred, np.ones(problem.size), problem.chol, problem.qt, problem.dw, problem.b,
-                                     problem.dd, int(bool(fit_scale)))
+    return prediction_misfits_kernel(pred, problem.chol, problem.qt, problem.dw, problem.b, problem.dd,
+                                     int(bool(fit_scale)))
 
 
 def prediction_misfits_numpy(pred: np.ndarray, problem: Problem, fit_scale: bool) -> tuple[np.ndarray, np.ndarray]:
