@@ -273,3 +273,31 @@ def test_hdfeos5_time_series_mogi(clean_track, tmp_path):
     assert best["parameters"]["depth"] == 4000.0 and best["parameters"]["dvolume"] == -3e6
     # the synthetic generator uses a flat earth (km per degree), we an ellipsoidal projection: residual tiny
     assert best["misfit"] < 5e-5
+
+
+def test_geotiff_with_geometry_file_and_mask(synthetic, tmp_path):
+    """A GeoTIFF velocity, its LOS geometry from --geometry, half of the scene masked out."""
+    from mimtpy.io import write_geotiff
+
+    product = open_product(synthetic["path"])
+    grid = synthetic["grid"]
+    tif = write_geotiff(tmp_path / "velocity.tif", product.read("velocity"), grid,
+                        {"FILE_TYPE": "velocity", "UNIT": "m/year"})
+    geom = write_h5(tmp_path / "geometryGeo.h5", {"incidenceAngle": product.read("incidenceAngle"),
+                                                  "azimuthAngle": product.read("azimuthAngle")},
+                    {**grid.to_attrs(), "FILE_TYPE": "geometry"})
+    keep = np.ones(grid.shape, np.float32)
+    keep[:, : grid.width // 3] = 0
+    mask = write_h5(tmp_path / "mask.h5", {"mask": keep}, {**grid.to_attrs(), "FILE_TYPE": "mask"})
+    before = tif.stat().st_mtime_ns
+    code = grid_search_main([str(tif), "--model", "okada", "--param", "depth=1000:3000:500", "--param",
+                             "slip=0.5:1.5:0.25", "--fixed", FIXED, "--geometry", str(geom), "--mask", str(mask),
+                             "--outdir", str(tmp_path / "tif"), "-q"])
+    assert code == 0
+    best = json.loads((tmp_path / "tif" / "best.json").read_text())
+    assert best["parameters"]["depth"] == TRUTH["depth"] and best["parameters"]["slip"] == TRUTH["slip"]
+    valid = np.isfinite(product.read("velocity")) & (keep > 0)
+    assert best["points"] == int(valid.sum())
+    assert tif.stat().st_mtime_ns == before                          # the input is never modified
+    resid = open_product(tmp_path / "tif" / "residual.h5").read("velocity")
+    assert np.all(np.isnan(resid[:, : grid.width // 3]))
