@@ -214,6 +214,7 @@ def test_scale_factor_and_predictions_folder(synthetic, tmp_path):
         assert best["ramp"]["coefficients"][term] == pytest.approx(value, abs=2e-4)
     rows = _read_csv(tmp_path / "pred" / "gridsearch.csv")
     assert len(rows) == 9 and "scale" in rows[0]
+    assert {r["file"] for r in rows} == {p.name for p in synthetic["predictions"].iterdir()}
     # a second run with the same inputs and settings is skipped (outputs kept)
     mtime = (tmp_path / "pred" / "best.json").stat().st_mtime_ns
     gridsearch.run(cfg, RunContext(tmp_path))

@@ -167,6 +167,8 @@ def test_okada_bad_input():
         okada(0.0, 0.0, depth=-5, strike=0, dip=45, length=1e3, width=1e3, rake=0, slip=1)
     with pytest.raises(InputError, match="length"):
         okada(0.0, 0.0, depth=5, strike=0, dip=45, length=0, width=1e3, rake=0, slip=1)
+    with pytest.raises(InputError, match="slip"):
+        okada(0.0, 0.0, depth=5, strike=0, dip=45, length=1e3, width=1e3, rake=0, slip=float("nan"))
 
 
 def test_mogi_matches_the_synthetic_generator_and_closed_form():

@@ -45,7 +45,10 @@ EPS = 1e-6
 CD_SAFE = 1e-3
 
 
-def _check_geometry(depth: float, dip: float, length: float, width: float, nu: float) -> None:
+def _check_geometry(depth: float, dip: float, length: float, width: float, nu: float, **others: float) -> None:
+    bad = [name for name, value in others.items() if not np.isfinite(value)]
+    if bad:
+        raise InputError(f"okada: {', '.join(bad)} must be finite numbers")
     if not np.isfinite(depth) or depth < 0:
         raise InputError(f"okada: depth of the top edge must be >= 0 m (positive down), got {depth}")
     if not (0 < dip <= 90):
@@ -112,7 +115,7 @@ def okada(east, north, *, depth: float, strike: float, dip: float, length: float
     for every convention. ``east``/``north`` are arrays (any shape) in metres relative to the centre of the
     fault's top edge; the outputs have their broadcast shape (float64)."""
     east, north = np.broadcast_arrays(np.asarray(east, dtype=np.float64), np.asarray(north, dtype=np.float64))
-    _check_geometry(depth, dip, length, width, nu)
+    _check_geometry(depth, dip, length, width, nu, strike=strike, rake=rake, slip=slip, opening=opening)
     args = (east, north, depth, strike, length, width, rake, slip, opening, nu)
     cd = np.cos(np.deg2rad(dip))
     if EPS <= cd < CD_SAFE:

@@ -193,7 +193,9 @@ def run_search(cfg: GridsearchConfig, ctx: RunContext) -> list[Path]:
                 cfg.ramp, "estimated" if cfg.scale else "1", cfg.misfit)
     rss = np.empty(count)
     scale = np.empty(count)
-    chunks = [slice(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
+    # predictions of a chunk are held in memory (K x N float64): keep them within half the memory budget
+    chunk_size = max(1, min(CHUNK, int(ctx.compute.max_memory * 1024**3 / 2 / (8 * problem.size))))
+    chunks = [slice(i, min(i + chunk_size, count)) for i in range(0, count, chunk_size)]
     for chunk in iterate_blocks(chunks, "grid search"):
         if cands.files is not None:
             pred = np.vstack([prediction_los(p, obs) for p in cands.files[chunk]])
@@ -212,7 +214,8 @@ def run_search(cfg: GridsearchConfig, ctx: RunContext) -> list[Path]:
     model_los = best_scale * g
     n_coef = problem.basis.shape[1] + int(cfg.scale)
     uncertainty = search.marginals(cands.table, rss, cands.varied, cfg.misfit, problem.size - n_coef - 1)
-    written = [_write_table(outdir / "gridsearch.csv", cands.table, scale if cfg.scale else None, misfit)]
+    files = [p.name for p in cands.files] if cands.files is not None else None
+    written = [_write_table(outdir / "gridsearch.csv", cands.table, scale if cfg.scale else None, misfit, files)]
     summary = {
         "model": cfg.model, "observed": str(observed_path), "quantity": obs.quantity, "unit": obs.unit,
         "points": problem.size, "candidates": count, "misfit_kind": cfg.misfit, "misfit": float(misfit[best]),
@@ -260,14 +263,15 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _write_table(path: Path, table: dict[str, np.ndarray], scale: np.ndarray | None, misfit: np.ndarray) -> Path:
+def _write_table(path: Path, table: dict[str, np.ndarray], scale: np.ndarray | None, misfit: np.ndarray,
+                 files: list[str] | None = None) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    cols = list(table) + (["scale"] if scale is not None else []) + ["misfit"]
+    cols = list(table) + (["scale"] if scale is not None else []) + ["misfit"] + (["file"] if files else [])
     writer.writerow(cols)
     data = [table[c] for c in table] + ([scale] if scale is not None else []) + [misfit]
-    for row in zip(*data, strict=True):
-        writer.writerow([repr(float(v)) for v in row])
+    for k, row in enumerate(zip(*data, strict=True)):
+        writer.writerow([repr(float(v)) for v in row] + ([files[k]] if files else []))
     return _write_text(path, buf.getvalue())
 
 
@@ -309,8 +313,9 @@ def _write_maps(outdir: Path, obs: Observed, model_los: np.ndarray, ramp: np.nda
             out[obs.rows, obs.cols] = values
             return out
 
-        keep = {k: v for k, v in obs.attrs.items() if k not in ("FILE_TYPE", "UNIT", "mimtpy_settings", "LENGTH",
-                                                                   "WIDTH", "X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP")}
+        drop = ("FILE_TYPE", "UNIT", "mimtpy_settings", "LENGTH", "WIDTH", "X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP",
+                "REF_X", "REF_Y", "REF_LAT", "REF_LON")      # the prediction is not referenced to a point
+        keep = {k: v for k, v in obs.attrs.items() if k not in drop}
         keep = {k: v for k, v in keep.items() if isinstance(v, str) and len(v) < 1000}
         name = obs.quantity
         attrs = {**keep, **grid.to_attrs(), "FILE_TYPE": name, "UNIT": obs.unit}
