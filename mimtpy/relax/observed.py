@@ -65,6 +65,7 @@ def load_geometry(product: Product, grid: Grid, geometry: Path | None) -> tuple[
 
     TODO(ops): the lead moves this lookup to ``mimtpy.ops.geometry.load_geometry`` (same signature); this
     wrapper is the only use of a step package here."""
+    # TODO(ops): replace by mimtpy.ops.geometry.load_geometry (same signature) when it lands
     from mimtpy.analysis.tracks import load_geometry as _load_geometry
 
     return _load_geometry(product, grid, geometry)
