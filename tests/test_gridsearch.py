@@ -302,3 +302,21 @@ def test_geotiff_with_geometry_file_and_mask(synthetic, tmp_path):
     assert tif.stat().st_mtime_ns == before                          # the input is never modified
     resid = open_product(tmp_path / "tif" / "residual.h5").read("velocity")
     assert np.all(np.isnan(resid[:, : grid.width // 3]))
+
+
+def test_chunks_keep_geometries_together():
+    """Candidates are processed in pieces of >= 256 that never split a geometry (each evaluated once)."""
+    from mimtpy.relax.runner import Candidates, _chunks
+
+    ranges = {"slip": np.linspace(0.1, 2.0, 20), "depth": np.linspace(1e3, 5e3, 40)}   # slip varies slowest
+    grid = search.candidate_grid(ranges)
+    k = grid["slip"].size
+    values = {**grid, "strike": np.full(k, 90.0), "dip": np.full(k, 60.0), "length": np.full(k, 1e4),
+              "width": np.full(k, 5e3), "rake": np.full(k, 90.0), "opening": np.zeros(k), "nu": np.full(k, 0.25)}
+    params = search.model_parameters("okada", values, np.zeros(k), np.zeros(k))
+    cfg = gridsearch.GridsearchConfig(model="okada")
+    chunks = _chunks(cfg, Candidates(grid, ["slip", "depth"], kernel_params=params), 1000, 4.0)
+    assert sorted(np.concatenate(chunks).tolist()) == list(range(k))
+    depth_sets = [set(grid["depth"][c]) for c in chunks]
+    assert all(a.isdisjoint(b) for i, a in enumerate(depth_sets) for b in depth_sets[i + 1:])
+    assert all(len(c) >= 256 for c in chunks[:-1])

@@ -24,7 +24,7 @@ from mimtpy.relax.observed import Observed, load_observed, local_xy
 
 logger = logging.getLogger(__name__)
 
-#: candidates per call of the compiled loop (progress and the predictions' memory)
+#: candidates per call of the compiled loop, at least (progress; the memory of the predictions)
 CHUNK = 256
 
 
@@ -167,6 +167,27 @@ def _covariance(cfg: GridsearchConfig, x_km, y_km, max_memory: float):
     return search.exponential_covariance(x_km, y_km, sill, range_km, nugget)
 
 
+def _chunks(cfg: GridsearchConfig, cands: Candidates, points: int, max_memory: float) -> list[np.ndarray]:
+    """Candidate indices in pieces (progress; memory of the predictions). Built-in models: whole groups of
+    candidates that share a geometry stay together, so each geometry is evaluated once."""
+    if cands.files is not None:     # K x N float64 predictions in memory: within half the budget
+        size = max(1, min(CHUNK, int(max_memory * 1024**3 / 2 / (8 * points))))
+        index = np.arange(len(cands.files))
+        return [index[i:i + size] for i in range(0, index.size, size)]
+    geometry, _coef = search.split_linear(cfg.model, cands.kernel_params)
+    _keys, group = np.unique(geometry, axis=0, return_inverse=True)
+    group = group.ravel()
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    chunks, begin = [], 0
+    for start in starts[1:]:
+        if start - begin >= CHUNK:
+            chunks.append(order[begin:start])
+            begin = start
+    chunks.append(order[begin:])
+    return chunks
+
+
 def run_search(cfg: GridsearchConfig, ctx: RunContext) -> list[Path]:
     outdir = ctx.resolve(cfg.outdir)
     observed_path = ctx.resolve(cfg.dataset)
@@ -193,12 +214,9 @@ def run_search(cfg: GridsearchConfig, ctx: RunContext) -> list[Path]:
                 cfg.ramp, "estimated" if cfg.scale else "1", cfg.misfit)
     rss = np.empty(count)
     scale = np.empty(count)
-    # predictions of a chunk are held in memory (K x N float64): keep them within half the memory budget
-    chunk_size = max(1, min(CHUNK, int(ctx.compute.max_memory * 1024**3 / 2 / (8 * problem.size))))
-    chunks = [slice(i, min(i + chunk_size, count)) for i in range(0, count, chunk_size)]
-    for chunk in iterate_blocks(chunks, "grid search"):
+    for chunk in iterate_blocks(_chunks(cfg, cands, problem.size, ctx.compute.max_memory), "grid search"):
         if cands.files is not None:
-            pred = np.vstack([prediction_los(p, obs) for p in cands.files[chunk]])
+            pred = np.vstack([prediction_los(cands.files[i], obs) for i in chunk])
             rss[chunk], scale[chunk] = search.prediction_misfits(pred, problem, cfg.scale)
         else:
             rss[chunk], scale[chunk] = search.candidate_misfits(cfg.model, cands.kernel_params[chunk], problem,
