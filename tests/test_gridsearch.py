@@ -320,3 +320,19 @@ def test_chunks_keep_geometries_together():
     depth_sets = [set(grid["depth"][c]) for c in chunks]
     assert all(a.isdisjoint(b) for i, a in enumerate(depth_sets) for b in depth_sets[i + 1:])
     assert all(len(c) >= 256 for c in chunks[:-1])
+
+
+def test_subsample_grid_keeps_pixel_centres(synthetic, tmp_path):
+    out = tmp_path / "sub"
+    assert grid_search_main([str(synthetic["path"]), "--model", "okada", "--param", "depth=1500:2500:500",
+                             "--param", "slip=1:1:1", "--fixed", FIXED, "--subsample", "3", "--outdir", str(out),
+                             "-q"]) == 0
+    full, sub = synthetic["grid"], open_product(out / "residual.h5").grid
+    assert sub.shape == (-(-full.length // 3), -(-full.width // 3))
+    np.testing.assert_allclose(sub.lons(), full.lons()[::3], atol=1e-12)
+    np.testing.assert_allclose(sub.lats(), full.lats()[::3], atol=1e-12)
+    obs = open_product(synthetic["path"]).read("velocity")[::3, ::3]
+    pred = open_product(out / "prediction.h5").read("velocity")
+    resid = open_product(out / "residual.h5").read("velocity")
+    np.testing.assert_allclose(pred + resid, obs, atol=1e-6)      # residual = observed - prediction, pixelwise
+    assert json.loads((out / "best.json").read_text())["parameters"]["depth"] == TRUTH["depth"]
