@@ -135,7 +135,8 @@ def test_okada_against_dc3d_peer():
     """okada-wrapper (Okada's own DC3D Fortran behind a Python wrapper) on random faults and points, if installed.
 
     The two agree to ~3e-8 of the slip typically and 4e-7 at worst over 6000 random points (the wrapper's
-    Fortran carries a few single-precision constants); the tolerance is 1e-6 of the slip."""
+    DC3D takes its arguments and returns its results as REAL*4, single precision); the tolerance is 1e-6 of
+    the slip."""
     dc3d = pytest.importorskip("okada_wrapper")
     rng = np.random.default_rng(11)
     for _ in range(20):
