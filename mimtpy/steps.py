@@ -23,6 +23,8 @@ STEP_MODULES = (
     "mimtpy.analysis.horzvert",
     "mimtpy.analysis.concatenation",
     "mimtpy.analysis.transects",
+    "mimtpy.relax.gridsearch",
+    "mimtpy.relax.relax",
     "mimtpy.basic.plot",
 )
 #: sections that configure every step (not steps themselves)

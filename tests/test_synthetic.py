@@ -9,6 +9,7 @@ import pytest
 
 from mimtpy.errors import InputError
 from mimtpy.io import open_product
+from mimtpy.models import mogi, screw_dislocation
 from mimtpy.tools import scene
 from mimtpy.tools.synthetic import SyntheticConfig
 
@@ -46,7 +47,7 @@ def test_dates_are_regular_with_gaps():
 def test_mogi_matches_the_analytic_peak_and_is_radially_symmetric():
     x = np.array([0.0, 4.0, 0.0, -4.0])
     y = np.array([0.0, 0.0, 4.0, 0.0])
-    e, n, u = scene.mogi(x, y, depth_km=4.0, volume=1e6)
+    e, n, u = mogi(x * 1e3, y * 1e3, depth=4000.0, dvolume=1e6)
     assert u[0] == pytest.approx(0.75 * 1e6 / np.pi / 4000.0**2)
     assert e[0] == 0 and n[0] == 0
     assert e[1] == pytest.approx(n[2]) and e[3] == pytest.approx(-e[1])
@@ -56,7 +57,7 @@ def test_mogi_matches_the_analytic_peak_and_is_radially_symmetric():
 def test_screw_dislocation_far_field_and_right_lateral_sense():
     """Strike north, 20 mm/yr right-lateral: the east block moves south at +-s/2 far from the fault."""
     x = np.array([-1000.0, 1000.0, 0.0, 10.0])
-    e, n, u = scene.screw_dislocation(x, np.zeros(4), strike=0.0, slip=0.02, locking_km=10.0)
+    e, n, u = screw_dislocation(x * 1e3, np.zeros(4), strike=0.0, slip_rate=0.02, locking_depth=1e4)
     assert n[0] == pytest.approx(0.01, rel=1e-2) and n[1] == pytest.approx(-0.01, rel=1e-2)
     assert n[2] == 0 and n[3] == pytest.approx(-0.02 / np.pi * np.pi / 4)   # atan(1) at x = D
     assert np.allclose(e, 0, atol=1e-18) and np.all(u == 0)

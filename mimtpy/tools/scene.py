@@ -41,6 +41,7 @@ from mimtpy.core.geometry import enu_to_los, heading_to_azimuth
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError
 from mimtpy.io import stream_hdfeos5, write_geotiff, write_h5
+from mimtpy.models import mogi, screw_dislocation
 
 if TYPE_CHECKING:
     from mimtpy.tools.synthetic import SyntheticConfig
@@ -118,24 +119,6 @@ def local_km(grid: Grid, lat0: float, lon0: float) -> tuple[np.ndarray, np.ndarr
     return (lon - lon0) * KM_PER_DEG * np.cos(np.deg2rad(lat0)), (lat - lat0) * KM_PER_DEG
 
 
-def mogi(x_km, y_km, depth_km: float, volume: float) -> tuple[np.ndarray, ...]:
-    """E, N, U of a Mogi source at depth ``depth_km`` changing volume by ``volume`` m^3."""
-    x, y, d = x_km * 1e3, y_km * 1e3, depth_km * 1e3
-    r3 = (x**2 + y**2 + d**2) ** 1.5
-    c = (1 - POISSON) * volume / np.pi
-    return c * x / r3, c * y / r3, c * d / r3
-
-
-def screw_dislocation(x_km, y_km, strike: float, slip: float, locking_km: float) -> tuple[np.ndarray, ...]:
-    """E, N, U interseismic velocity of a vertical strike-slip fault through the origin."""
-    s = np.deg2rad(strike)
-    along = np.array([np.sin(s), np.cos(s)])               # strike direction (east, north)
-    right = np.array([np.cos(s), -np.sin(s)])              # to the right of the strike
-    dist = x_km * right[0] + y_km * right[1]
-    v = -slip / np.pi * np.arctan(dist / locking_km)       # right-lateral for slip > 0
-    return v * along[0], v * along[1], np.zeros_like(v)
-
-
 def turbulence(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
     """A random field with a power-law spectrum (exponent -8/3) scaled to std ``sigma``."""
     if sigma == 0:
@@ -159,17 +142,20 @@ def deformation(cfg: SyntheticConfig, grid: Grid) -> dict[str, np.ndarray]:
     source = (lat0, lon0, 4.0, -3e6) if cfg.mogi is None else cfg.mogi
     if source:
         mx, my = local_km(grid, source[0], source[1])
-        for key, comp in zip(("vE", "vN", "vU"), mogi(mx, my, source[2], source[3]), strict=True):
+        rate = mogi(mx * 1e3, my * 1e3, depth=source[2] * 1e3, dvolume=source[3])
+        for key, comp in zip(("vE", "vN", "vU"), rate, strict=True):
             out[key] += comp
     if cfg.mogi_step and not source:
         raise InputError("mimtpy.synthetic.mogiStep needs a Mogi source, but mogi = none")
     if cfg.mogi_step:
-        for key, comp in zip(("sE", "sN", "sU"), mogi(mx, my, source[2], cfg.mogi_step[1]), strict=True):
+        step = mogi(mx * 1e3, my * 1e3, depth=source[2] * 1e3, dvolume=cfg.mogi_step[1])
+        for key, comp in zip(("sE", "sN", "sU"), step, strict=True):
             out[key] += comp
     if cfg.fault:
         flat, flon, strike, slip, locking = cfg.fault
         fx, fy = local_km(grid, flat, flon)
-        for key, comp in zip(("vE", "vN", "vU"), screw_dislocation(fx, fy, strike, slip, locking), strict=True):
+        rate = screw_dislocation(fx * 1e3, fy * 1e3, strike=strike, slip_rate=slip, locking_depth=locking * 1e3)
+        for key, comp in zip(("vE", "vN", "vU"), rate, strict=True):
             out[key] += comp
     radius = 0.25 * min(np.ptp(x), np.ptp(y))
     out["seasonal"] = cfg.seasonal * np.exp(-(x**2 + y**2) / (2 * radius**2))

@@ -1,0 +1,1 @@
+"""Modelling steps: the grid search of forward models (``gridsearch``) and RELAX run scripts (``relax``)."""
