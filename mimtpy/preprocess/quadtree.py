@@ -33,8 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from mimtpy._kernels.quadtree import tile_stats_kernel
 
+from mimtpy._kernels.quadtree import tile_stats_kernel
 from mimtpy.errors import InputError
 
 CORRECTIONS = ("mean", "median", "bilinear", "std")

@@ -132,12 +132,13 @@ def _mask(product: Product, mask, grid: Grid, rows: slice, cols: slice) -> np.nd
 
 def load_input(path: str | Path, *, date12: str | None = None, kind: str | None = None,
                dataname: str | None = None, geometry: Path | None = None, snwe: tuple | None = None,
-               mask=None, max_memory: float = 4.0) -> ExportInput:
+               mask=None, max_memory: float = 4.0, with_geometry: bool = True) -> ExportInput:
     """Read the LOS map to export (see the module docstring) cropped to ``snwe``, with its geometry.
 
     ``kind``: 'velocity' or 'displacement' for a time series (None = displacement when ``date12``
     is given, else velocity). ``geometry``: a file with incidenceAngle/azimuthAngle (None = the
     product's own, a geometryGeo.h5 near it, or its HEADING/CENTER_INCIDENCE_ANGLE attributes).
+    ``with_geometry=False`` skips the geometry (the unit vector is then NaN).
     """
     from mimtpy.preprocess import _ops
 
@@ -192,7 +193,10 @@ def load_input(path: str | Path, *, date12: str | None = None, kind: str | None 
             if len(d) == 2:
                 dates = tuple("20" + x if len(x) == 6 else x for x in d)
     data = np.asarray(data, dtype=np.float64)
-    east, north, up = (np.asarray(c, dtype=np.float64) for c in _ops.load_geometry(product, grid, geometry))
+    if with_geometry:
+        east, north, up = (np.asarray(c, dtype=np.float64) for c in _ops.load_geometry(product, grid, geometry))
+    else:
+        east = north = up = np.full(grid.shape, np.nan)
     if not np.isfinite(data).any():
         raise InputError(f"{path}: no valid pixel in the selected window/period")
     attrs.update(grid.to_attrs())
