@@ -7,7 +7,9 @@ nugget in (m)^2 or (m/yr)^2 like the data, range in metres.
 The empirical covariance is estimated from random pairs of valid far-field pixels (the data
 minus its far-field mean): ``C(h_k) = mean(d_i * d_j)`` over the pairs in distance bin ``k``,
 with distances on a local flat earth (6371 km sphere) for lon/lat grids. The model is fitted by
-weighted least squares (weights = pairs per bin); ``nugget = variance - sill`` (clipped at 0).
+weighted least squares (weights = pairs per bin) at the mean pair distance of each bin, with the range
+bounded below by half the shortest such distance (a correlation shorter than the pixel spacing cannot
+be told from white noise: it goes to the nugget); ``nugget = variance - sill`` (clipped at 0).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def pixel_coordinates_m(lons: np.ndarray, lats: np.ndarray, geographic: bool) ->
 def empirical_covariance(values: np.ndarray, x: np.ndarray, y: np.ndarray, *, npairs: int = 200_000,
                          nbins: int = 30, max_distance: float | None = None,
                          seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(bin centres m, covariance per bin, pairs per bin, variance) from random pairs of points."""
+    """(mean pair distance per bin in m, covariance per bin, pairs per bin, variance) from random pairs."""
     values, x, y = (np.asarray(a, dtype=np.float64).ravel() for a in (values, x, y))
     ok = np.isfinite(values) & np.isfinite(x) & np.isfinite(y)
     values, x, y = values[ok], x[ok], y[ok]
@@ -53,10 +55,11 @@ def empirical_covariance(values: np.ndarray, x: np.ndarray, y: np.ndarray, *, np
     inside = (k >= 0) & (k < nbins)
     counts = np.bincount(k[inside], minlength=nbins)
     sums = np.bincount(k[inside], weights=(d[i] * d[j])[inside], minlength=nbins)
+    hsum = np.bincount(k[inside], weights=h[inside], minlength=nbins)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sums / counts
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    return centres, cov, counts, float(d.var())
+        distance = np.where(counts > 0, hsum / counts, 0.5 * (edges[1:] + edges[:-1]))
+    return distance, cov, counts, float(d.var())
 
 
 def fit_exponential(values: np.ndarray, x: np.ndarray, y: np.ndarray, **kwargs) -> dict:
@@ -73,13 +76,23 @@ def fit_exponential(values: np.ndarray, x: np.ndarray, y: np.ndarray, **kwargs) 
     def model(hh, sill, rng):
         return sill * np.exp(-hh / rng)
 
-    sill0 = max(float(ck[0]), variance * 0.1, 1e-30)
-    try:
-        popt, _ = curve_fit(model, hk, ck, p0=(sill0, float(hk[len(hk) // 3]) + 1e-9), sigma=1 / np.sqrt(nk),
-                            bounds=([0.0, 1e-6], [np.inf, np.inf]), maxfev=20000)
-    except (RuntimeError, ValueError) as err:
-        raise InputError(f"covariance: the exponential fit did not converge ({err})") from None
-    sill, rng_m = float(popt[0]), float(popt[1])
+    if not variance > 0:
+        raise InputError("covariance: the far field is constant (variance 0)")
+    ck_n = ck / variance                   # fit in units of the variance: well-scaled for the optimiser
+    rmin = 0.5 * float(hk.min())
+    best = None
+    for r0 in (2 * rmin, float(np.median(hk)), float(hk.max())):   # a few starts; keep the best
+        try:
+            popt, _ = curve_fit(model, hk, ck_n, p0=(max(float(ck_n[0]), 0.1), max(r0, 2 * rmin)),
+                                sigma=1 / np.sqrt(nk), bounds=([0.0, rmin], [np.inf, np.inf]), maxfev=20000)
+        except (RuntimeError, ValueError):
+            continue
+        cost = float(np.sum(nk * (model(hk, *popt) - ck_n) ** 2))
+        if best is None or cost < best[0]:
+            best = (cost, popt)
+    if best is None:
+        raise InputError("covariance: the exponential fit did not converge")
+    sill, rng_m = float(best[1][0]) * variance, float(best[1][1])
     return {"model": "exponential", "sill": sill, "range": rng_m, "nugget": max(variance - sill, 0.0),
             "variance": variance, "distance_m": h.tolist(), "covariance": cov.tolist(),
             "pairs": counts.astype(int).tolist(),
