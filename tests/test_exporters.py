@@ -218,8 +218,8 @@ def test_save_kite_quadtree_csv_h5_figure_and_covariance(clean_track, tmp_path):
     import h5py
 
     with h5py.File(tmp_path / "q_quadtree.h5", "r") as f:
-        np.testing.assert_array_equal(f["value"][:], table["value"])
-        np.testing.assert_array_equal(f["npixels"][:], table["npixels"])
+        np.testing.assert_array_equal(f["value"][:, 0], table["value"])
+        np.testing.assert_array_equal(f["npixels"][:, 0], table["npixels"])
     assert (tmp_path / "q_quadtree.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fit = json.loads((tmp_path / "q_covariance.json").read_text())
     assert {"sill", "range", "nugget"} <= set(fit)
@@ -390,6 +390,25 @@ def test_mintpy_readfile_reads_our_roipac_files(clean_track, tmp_path):
     np.testing.assert_array_equal(dem[fin], np.rint(height[fin]))
     cor, _ = readfile.read(str(tmp_path / "m.cor"))
     assert cor.shape == product.grid.shape and np.all(cor[ok] > 0)
+
+
+def test_mintpy_readfile_reads_our_h5_outputs(clean_track, tmp_path):
+    """The quadtree table and the residual map are .h5 files MintPy reads."""
+    pytest.importorskip("mintpy")
+    from mintpy.utils import readfile
+
+    from mimtpy.cli import save_kite, subtract_h5
+
+    assert save_kite.main([str(clean_track), "--quadtree", "--outdir", str(tmp_path), "--outname", "k", "-q"]) == 0
+    value, atr = readfile.read(str(tmp_path / "k_quadtree.h5"), datasetName="value")
+    table = read_leaves_csv(tmp_path / "k_quadtree.csv")
+    np.testing.assert_array_equal(value[:, 0], table["value"])
+    assert atr["FILE_TYPE"] == "quadtree"
+    assert subtract_h5.main([str(clean_track), str(clean_track), "--outdir", str(tmp_path), "--outname", "z",
+                             "-q"]) == 0
+    res, atr = readfile.read(str(tmp_path / "z.h5"))
+    assert atr["FILE_TYPE"] == "velocity" and res.shape == open_product(clean_track).grid.shape
+    assert np.nanmax(np.abs(res)) == 0.0 and np.isfinite(res).any()          # a product minus itself
 
 
 # ---------------------------------------------------------------- subtract

@@ -65,7 +65,8 @@ def leaf_table(disp: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.nda
 
 
 def write_leaves(table: dict[str, np.ndarray], outdir: Path, name: str, attrs: dict) -> list[Path]:
-    """``outdir/name_quadtree.csv`` and ``.h5`` (one dataset per column, ``attrs`` as root attributes)."""
+    """``outdir/name_quadtree.csv`` and ``.h5`` (one (n, 1) dataset per column, so that MintPy's readfile,
+    which reads 2-D windows of LENGTH x WIDTH, reads them; ``attrs`` as root attributes)."""
     from mimtpy.io import write_h5
 
     csv_path, h5_path = outdir / f"{name}_quadtree.csv", outdir / f"{name}_quadtree.h5"
@@ -81,7 +82,7 @@ def write_leaves(table: dict[str, np.ndarray], outdir: Path, name: str, attrs: d
         writer.writerow(row)
     with atomic_output(csv_path) as tmp:
         tmp.write_text(buf.getvalue())
-    write_h5(h5_path, {c: np.asarray(table[c]) for c in COLUMNS},
+    write_h5(h5_path, {c: np.asarray(table[c]).reshape(-1, 1) for c in COLUMNS},
              {**attrs, "FILE_TYPE": "quadtree", "LENGTH": str(n), "WIDTH": "1"})
     return [csv_path, h5_path]
 
