@@ -610,7 +610,8 @@ def write_cube(
         if fmt == "netcdf":
             _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding))
         else:
-            _atomic_write(path, lambda tmp: ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True),
+            _atomic_write(path, lambda tmp: ds.to_zarr(tmp, mode="w", encoding=encoding,
+                                                              consolidated=True, zarr_format=2),
                           folder=True)
     logger.info("wrote %s", path)
     return path
