@@ -70,7 +70,7 @@ def make_cube(path: Path, fmt: str = "netcdf", ny: int = 40, nx: int = 50, seed:
     enc = {name: {"_FillValue": NODATA, "dtype": "int16"} for name in ("vx", "vy", "v", "v_error")}
     enc["mid_date"] = {"units": "days since 1970-01-01", "dtype": "float64"}
     if fmt == "zarr":
-        ds.to_zarr(path, mode="w", encoding=enc)
+        ds.to_zarr(path, mode="w", encoding=enc, zarr_format=2)     # ITS_LIVE cubes are Zarr v2
     else:
         ds.to_netcdf(path, engine="netcdf4", encoding=enc)
     as_float = {k: np.where(a == NODATA, np.nan, a).astype(np.float64) for k, a in
