@@ -29,7 +29,7 @@ def _aspect(grid: Grid) -> float:
     return 1.0
 
 
-def _crosses(ax, grid: Grid, res: dict, max_crosses: int = 25) -> None:
+def _crosses(ax, grid: Grid, res: dict, max_crosses: int = 12) -> None:
     """Principal axes at a subsample of pixels: segments along e1 and e2, length ~ |rate|, red = extension,
     blue = shortening. Angles are in the grid's x/y frame (see kinematics)."""
     step = max(1, int(np.ceil(max(grid.shape) / max_crosses)))
@@ -50,7 +50,7 @@ def _crosses(ax, grid: Grid, res: dict, max_crosses: int = 25) -> None:
         for sign, colour in ((rate >= 0, "red"), (rate < 0, "blue")):
             m = sign & np.isfinite(rate)
             ax.plot(np.stack([x[m] - dx[m], x[m] + dx[m]]), np.stack([y[m] - dy[m], y[m] + dy[m]]),
-                    color=colour, lw=0.9)
+                    color=colour, lw=1.6)
 
 
 def strain_figure(path: Path, grid: Grid, res: dict, title: str = "") -> Path:
@@ -61,12 +61,14 @@ def strain_figure(path: Path, grid: Grid, res: dict, title: str = "") -> Path:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 4, figsize=(16, 8), constrained_layout=True)
+    overall = max((float(np.nanmax(np.abs(res[k]))) for k, _ in PANELS if np.isfinite(res[k]).any()), default=1.0)
     for ax, (key, label) in zip(axes.ravel(), PANELS, strict=True):
         data = res[key]
         finite = data[np.isfinite(data)]
-        lim = float(np.percentile(np.abs(finite), 98)) if finite.size else 1.0
+        lim = float(np.percentile(np.abs(finite), 98)) if finite.size else 0.0
+        lim = max(lim, 1e-3 * overall) or 1.0          # a uniform zero field shows as white, not as noise
         cmap, vmin = ("viridis", 0.0) if key == "effective" else ("RdBu_r", -lim)
-        im = ax.imshow(data, extent=_extent(grid), cmap=cmap, vmin=vmin, vmax=lim or 1.0, interpolation="nearest")
+        im = ax.imshow(data, extent=_extent(grid), cmap=cmap, vmin=vmin, vmax=lim, interpolation="nearest")
         ax.set_aspect(_aspect(grid))
         ax.set_title(f"{label}" + ("" if key == "rotation" else " (1/yr)"), fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.8)
