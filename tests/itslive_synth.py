@@ -25,8 +25,10 @@ def truth(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, v
 
 
-def make_cube(path: Path, fmt: str = "netcdf", ny: int = 40, nx: int = 50, seed: int = 1) -> dict:
-    """Write the cube; returns the arrays written (layers in FILE order) for independent checks."""
+def make_cube(path: Path, fmt: str = "netcdf", ny: int = 40, nx: int = 50, seed: int = 1,
+              declare_fill: bool = True) -> dict:
+    """Write the cube; returns the arrays written (layers in FILE order) for independent checks.
+    ``declare_fill = False`` stores -32767 without a ``_FillValue`` attribute."""
     import xarray as xr
     from pyproj import CRS
 
@@ -67,7 +69,8 @@ def make_cube(path: Path, fmt: str = "netcdf", ny: int = 40, nx: int = 50, seed:
         attrs={"title": "synthetic ITS_LIVE-format datacube", "projection": "3413"})
     ds["mapping"] = mapping
     ds["date_dt"] = xr.Variable("mid_date", rng.uniform(6, 300, n), {"units": "days"})
-    enc = {name: {"_FillValue": NODATA, "dtype": "int16"} for name in ("vx", "vy", "v", "v_error")}
+    enc = {name: {"_FillValue": NODATA if declare_fill else None, "dtype": "int16"}
+           for name in ("vx", "vy", "v", "v_error")}
     enc["mid_date"] = {"units": "days since 1970-01-01", "dtype": "float64"}
     if fmt == "zarr":
         ds.to_zarr(path, mode="w", encoding=enc, zarr_format=2)     # ITS_LIVE cubes are Zarr v2

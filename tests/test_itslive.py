@@ -48,6 +48,18 @@ def test_reads_unsorted_duplicated_mid_date_and_fill(cube):
     np.testing.assert_array_equal(picked, src["v_error"][[order[5], order[1], order[1], order[9]], 5:9, 2:30])
 
 
+def test_undeclared_fill_value_is_still_nodata(tmp_path):
+    src = make_cube(tmp_path / "raw.nc", declare_fill=False)
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "raw.nc") as ds:
+        assert ds["vx"].dtype == np.int16 and "_FillValue" not in ds["vx"].encoding
+    product = open_product(tmp_path / "raw.nc")
+    vx = product.read("vx")
+    assert vx.dtype == np.float32 and not (vx == -32767).any()
+    assert np.isnan(vx).sum() == np.isnan(src["vx"]).sum()
+
+
 def independent_weighted_median(vals: np.ndarray, errs: np.ndarray) -> tuple[float, int]:
     ok = np.isfinite(vals) & np.isfinite(errs) & (errs > 0)
     if not ok.any():

@@ -265,7 +265,8 @@ def read_cube(path: str | Path) -> Product:
             new_unit = "m/year"
         if name in datasets:
             continue
-        dtype = np.dtype(np.float32) if var.dtype.kind == "f" or scale != 1.0 else var.dtype
+        as_float = var.dtype.kind == "f" or scale != 1.0 or (flavour == "itslive" and var_name in ITSLIVE_VARIABLES)
+        dtype = np.dtype(np.float32) if as_float else var.dtype
         datasets[name] = DatasetInfo(name, shape, dtype, new_unit)
         sources[name] = (str(var_name), scale)
     if not datasets:
@@ -312,9 +313,10 @@ def read_cube(path: str | Path) -> Product:
             data = np.asarray(var.isel(sel).transpose(ydim, xdim).values)
         if flip:
             data = data[..., ::-1, :]
-        if data.dtype.kind == "f" or scale != 1.0:
+        itslive_var = mask_itslive and var_name in ITSLIVE_VARIABLES
+        if data.dtype.kind == "f" or scale != 1.0 or itslive_var:
             data = data.astype(np.float32)
-            if mask_itslive and var_name in ITSLIVE_VARIABLES:
+            if itslive_var:
                 data[data == ITSLIVE_NODATA] = np.nan
             if scale != 1.0:
                 data *= np.float32(scale)
