@@ -97,18 +97,17 @@ def weighted_median(values: np.ndarray, weights: np.ndarray | None = None) -> tu
     values = np.asarray(values, dtype=np.float64)
     w = np.ones_like(values) if weights is None else np.asarray(weights, dtype=np.float64)
     valid = np.isfinite(values) & np.isfinite(w) & (w > 0)
-    w = np.where(valid, w, 0.0)
-    vals = np.where(valid, values, np.inf)                 # invalid sort last
-    order = np.argsort(vals, axis=0, kind="stable")
-    vs = np.take_along_axis(vals, order, axis=0)
-    cw = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
-    total = cw[-1] if cw.shape[0] else np.zeros(values.shape[1:])
     count = valid.sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        first = np.argmax(cw >= 0.5 * total, axis=0)
-    med = np.take_along_axis(vs, first[None], axis=0)[0]
-    med = np.where(count > 0, med, np.nan)
-    return med, count
+    # pixel-major copies: sorting and gathering along the contiguous last axis is several times faster
+    vals = np.ascontiguousarray(np.where(valid, values, np.inf).T)          # invalid sort last
+    wts = np.ascontiguousarray(np.where(valid, w, 0.0).T)
+    order = np.argsort(vals, axis=1, kind="stable")
+    rows = np.arange(vals.shape[0])[:, None]
+    cw = np.cumsum(wts[rows, order], axis=1)
+    total = cw[:, -1:] if cw.shape[1] else np.zeros((vals.shape[0], 1))
+    first = np.argmax(cw >= 0.5 * total, axis=1)
+    med = vals[rows[:, 0], order[rows[:, 0], first]]
+    return np.where(count > 0, med, np.nan), count
 
 
 def composite_block(vx: np.ndarray, vy: np.ndarray, err: np.ndarray | None, how: str,
