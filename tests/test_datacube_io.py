@@ -284,3 +284,28 @@ def test_horzvert_on_cubes_equals_horzvert_on_hdfeos5(noisy_pair, tmp_path):
             a, b = ref.read(name), got.read(name)
             assert np.isfinite(a).sum() > 1000
             np.testing.assert_allclose(b, a, atol=1e-6, equal_nan=True, err_msg=f"{stem}:{name}")
+
+
+def test_plot_and_transects_read_cubes_like_h5(he5, tmp_path):
+    """A velocity product exported to NetCDF maps and profiles exactly like its .h5."""
+    from mimtpy.analysis.transects import bin_profile, point_profile
+    from mimtpy.basic.plot import map_data, plot_product
+    from mimtpy.config import PlotConfig
+
+    vel_h5 = velcumu.process(he5, "velocity", VelcumuConfig(dataset=(str(he5),), geotiff=False),
+                             RunContext(tmp_path, force=True), tmp_path / "v")[0]
+    vel_nc = write_cube(tmp_path / "velocity.nc", open_product(vel_h5))
+    a, b = map_data(open_product(vel_h5)), map_data(open_product(vel_nc))
+    assert a.unit == b.unit and a.extent == pytest.approx(b.extent, abs=1e-9)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert np.isfinite(a.values).sum() > 1000
+    png = plot_product(vel_nc, PlotConfig(), tmp_path / "velocity_nc.png")[0]
+    assert png.stat().st_size > 10_000
+    grid = open_product(vel_h5).grid
+    s, n, w, e = grid.snwe
+    profile = point_profile((s + 0.2 * (n - s), w + 0.1 * (e - w)), (s + 0.8 * (n - s), w + 0.9 * (e - w)), 2.0)
+    pa = bin_profile(profile, open_product(vel_h5), "velocity", 1.0)
+    pb = bin_profile(profile, open_product(vel_nc), "velocity", 1.0)
+    assert pa.count.sum() > 50
+    for field in ("distance", "mean", "median", "std", "count"):
+        np.testing.assert_array_equal(getattr(pa, field), getattr(pb, field))
