@@ -231,3 +231,24 @@ def test_strain_rates_script_errors(tmp_path, capsys):
     assert main([str(vx), str(vx), "--period", "2019_2018", "--outdir", str(tmp_path / "out")]) == 1
     assert "period" in capsys.readouterr().err
     assert not (tmp_path / "out" / "exx.tif").exists()
+
+
+def test_strain_rates_script_flux_divergence(tmp_path, capsys):
+    from mimtpy.cli.strain_rates import main
+
+    X, Y = centres(UTM)
+    x, y = X - X.mean(), Y - Y.mean()
+    H = 800.0 + 0.05 * x
+    u, v = 0.01 * x + 120.0, -0.004 * y
+    vx = write_geotiff(tmp_path / "vx.tif", u, UTM)
+    vy = write_geotiff(tmp_path / "vy.tif", v, UTM)
+    th = write_geotiff(tmp_path / "H.tif", H, UTM)
+    assert main([str(vx), str(vy), "--thickness", str(th), "--outdir", str(tmp_path / "out"), "--figure", "no"]) == 0
+    with rasterio.open(tmp_path / "out" / "flux_divergence.tif") as src:
+        got = src.read(1)
+        assert src.tags()["UNIT"] == "m/year"
+    expect = 0.05 * u + H * 0.01 + H * -0.004
+    np.testing.assert_allclose(got[1:-1, 1:-1], expect[1:-1, 1:-1], rtol=1e-4)
+    other = write_geotiff(tmp_path / "H2.tif", H[:-1], Grid(41, 30, 500000.0, 4500000.0, 100.0, -100.0, 32633))
+    assert main([str(vx), str(vy), "--thickness", str(other), "--outdir", str(tmp_path / "o2")]) == 1
+    assert "is not the velocity grid" in capsys.readouterr().err
