@@ -21,6 +21,8 @@ from mimtpy.io import open_product, write_cube
 from mimtpy.io.netcdf import alignsar_global_attrs
 
 CAMPI = Path(__file__).parent / "data" / "alignsar_campi_flegrei_licsbas"
+# xarray tries every installed backend plugin; pygmt's fails here without libgmt (unrelated to the cubes)
+pytestmark = pytest.mark.filterwarnings("ignore:Engine 'gmt' loading failed:RuntimeWarning")
 
 
 def _velcumu(path: Path, outdir: Path, kind: str = "velocity", **keys) -> dict:
@@ -309,3 +311,22 @@ def test_plot_and_transects_read_cubes_like_h5(he5, tmp_path):
     assert pa.count.sum() > 50
     for field in ("distance", "mean", "median", "std", "count"):
         np.testing.assert_array_equal(getattr(pa, field), getattr(pb, field))
+
+
+def test_real_geotiff_exports_with_the_same_georeferencing(tmp_path):
+    """The real AlignSAR preview (LiCSBAS velocity, Campi Flegrei): GeoTIFF -> NetCDF keeps the grid in GDAL and
+    puts the coordinates at pixel centres (half a pixel inside the GeoTIFF's upper-left corner)."""
+    from mimtpy.cli.save_netcdf import main
+
+    tif = CAMPI / "prelim_vel.tif"
+    assert main([str(tif), "--outdir", str(tmp_path)]) == 0
+    nc = tmp_path / "prelim_vel.nc"
+    with rasterio.open(tif) as a, rasterio.open(f"netcdf:{nc}:data") as b:
+        np.testing.assert_allclose(tuple(b.transform)[:6], tuple(a.transform)[:6], rtol=0, atol=1e-10)
+        assert b.crs.to_epsg() == 4326
+        np.testing.assert_array_equal(b.read(1), a.read(1))
+        ul_x, ul_y, step = a.transform.c, a.transform.f, a.transform.a
+    with xr.open_dataset(nc) as ds:
+        assert ds["lon"].values[0] == pytest.approx(ul_x + step / 2, abs=1e-12)
+        assert ds["lat"].values[0] == pytest.approx(ul_y - step / 2, abs=1e-12)
+        assert ul_x == pytest.approx(13.958349, abs=1e-6) and ul_y == pytest.approx(40.973619, abs=1e-6)

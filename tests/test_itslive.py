@@ -101,11 +101,9 @@ def test_composite_against_independent_computation(cube):
 
 
 def fd_strain(vx: np.ndarray, vy: np.ndarray, dx: float, dy: float) -> dict[str, np.ndarray]:
-    """Independent central differences on the interior (dy negative: y decreases down the rows)."""
-    dudx = (vx[1:-1, 2:] - vx[1:-1, :-2]) / (2 * dx)
-    dvdx = (vy[1:-1, 2:] - vy[1:-1, :-2]) / (2 * dx)
-    dudy = (vx[2:, 1:-1] - vx[:-2, 1:-1]) / (2 * dy)
-    dvdy = (vy[2:, 1:-1] - vy[:-2, 1:-1]) / (2 * dy)
+    """Independent finite differences with numpy.gradient (dy negative: y decreases down the rows)."""
+    dudx, dvdx = np.gradient(vx, dx, axis=1), np.gradient(vy, dx, axis=1)
+    dudy, dvdy = np.gradient(vx, dy, axis=0), np.gradient(vy, dy, axis=0)
     exy = 0.5 * (dudy + dvdx)
     root = np.sqrt((0.5 * (dudx - dvdy)) ** 2 + exy**2)
     return {"exx": dudx, "eyy": dvdy, "exy": exy, "rotation": 0.5 * (dvdx - dudy),
@@ -126,7 +124,7 @@ def test_strain_rates_script_on_cube_matches_finite_differences(cube, tmp_path):
     expect = fd_strain(vx, vy, STEP, -STEP)
     for name, val in expect.items():
         with rasterio.open(out / f"{name}.tif") as s:
-            got = s.read(1)[1:-1, 1:-1]
+            got = s.read(1)
         assert np.array_equal(np.isnan(got), np.isnan(val)), name
         assert np.isfinite(val).sum() > 0.5 * val.size
         np.testing.assert_allclose(got, val, rtol=1e-5, atol=1e-7, equal_nan=True, err_msg=name)
@@ -137,7 +135,7 @@ def test_strain_rates_script_on_cube_matches_finite_differences(cube, tmp_path):
     dudx_true = (800.0 + 800.0 * xs) / 1e4 + 0 * src["y"][:, None]
     with rasterio.open(out / "exx.tif") as s:
         exx = s.read(1)
-    assert np.nanmedian(np.abs(exx - dudx_true)[1:-1, 1:-1]) < 0.02
+    assert np.nanmedian(np.abs(exx - dudx_true)) < 0.02
     assert (out / "strain.png").stat().st_size > 10_000
 
 

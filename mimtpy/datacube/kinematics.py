@@ -13,7 +13,8 @@ Conventions (pinned by ``tests/test_strain.py``):
   evaluated at each row's latitude. Derivatives are taken on the local tangent plane (curvature terms
   such as ``v tan(lat) / R`` are left out; they are below 2e-7/yr for |v| < 1 m/yr).
 * Gradients are central differences over ``2k`` pixels (``k`` = smoothing half-width, the "upscaling
-  factor": 1 = adjacent pixels); pixels within ``k`` of the edge or next to no-data are NaN.
+  factor": 1 = adjacent pixels, exactly ``numpy.gradient`` including its one-sided first-order differences at
+  the edges); with ``k > 1`` the ``k`` pixels next to the edges are NaN; pixels next to no-data are NaN.
 * Tensor (1/yr): ``exx = du/dx``, ``eyy = dv/dy``, ``exy = (du/dy + dv/dx) / 2``; rotation rate
   ``w = (dv/dx - du/dy) / 2`` in rad/yr, positive ANTICLOCKWISE seen from above (x to y).
 * Principal rates ``e1 >= e2 = (exx + eyy)/2 +- sqrt(((exx - eyy)/2)^2 + exy^2)``; the e1 axis makes the angle
@@ -80,7 +81,8 @@ def check_metric_grid(grid: Grid, source: str) -> None:
 
 def gradients(f: np.ndarray, dx: np.ndarray, dy: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """(df/dx, df/dy) by central differences over ``2k`` pixels; ``dx``/``dy`` are the signed spacings of each
-    row (metres). NaN within ``k`` pixels of the edges and wherever a stencil value is NaN."""
+    row (metres). With ``k = 1`` the edge pixels get one-sided differences (as ``numpy.gradient``); with
+    ``k > 1`` the ``k`` pixels next to the edges are NaN. NaN wherever a stencil value is NaN."""
     f = np.asarray(f, dtype=np.float64)
     if f.ndim != 2:
         raise InputError(f"gradients: a 2-D field is expected, got shape {f.shape}")
@@ -94,6 +96,12 @@ def gradients(f: np.ndarray, dx: np.ndarray, dy: np.ndarray, k: int = 1) -> tupl
         gx[:, k:-k] = (f[:, 2 * k:] - f[:, :-2 * k]) / (2 * k * dx)
     if f.shape[0] > 2 * k:
         gy[k:-k, :] = (f[2 * k:, :] - f[:-2 * k, :]) / (2 * k * dy[k:-k])
+    if k == 1 and f.shape[1] > 1:        # one-sided at the edges, as numpy.gradient (first order)
+        gx[:, 0] = (f[:, 1] - f[:, 0]) / dx[:, 0]
+        gx[:, -1] = (f[:, -1] - f[:, -2]) / dx[:, 0]
+    if k == 1 and f.shape[0] > 1:
+        gy[0] = (f[1] - f[0]) / dy[0]
+        gy[-1] = (f[-1] - f[-2]) / dy[-1]
     return gx, gy
 
 
