@@ -114,6 +114,10 @@ def run(cfg: TrackConfig, ctx: RunContext) -> list[Path]:
     else:
         t0 = float(min(times)) if fields[0].time is not None else 0.0
     result = advect(field, x0, y0, t0, cfg.duration, cfg.step / 365.25, cfg.method)
+    no_start = int((result.last < 0).sum())
+    if no_start:
+        logger.warning("%d of %d seed(s) have no velocity at their start (outside the grid or on no-data); "
+                       "they have no path", no_start, len(result.status))
     stopped = sum(s != "ok" for s in result.status)
     logger.info("tracked %d seed(s) for %g yr; %d stopped at no-data", len(result.status), cfg.duration, stopped)
     written = [write_paths_csv(outdir / "paths.csv", result, field, grid),

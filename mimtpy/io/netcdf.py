@@ -286,7 +286,7 @@ def read_cube(path: str | Path) -> Product:
         attrs["FILE_TYPE"] = "timeseries"
         attrs.setdefault("UNIT", "m")
     elif flavour == "itslive":
-        attrs["FILE_TYPE"] = "velocity"
+        attrs["FILE_TYPE"] = "itslive"      # horizontal velocities in m/yr (not a LOS velocity shown in mm/yr)
     else:
         attrs.setdefault("FILE_TYPE", next(iter(datasets)))
     attrs["CUBE_FLAVOUR"] = flavour
