@@ -306,7 +306,8 @@ def read_cube(path: str | Path) -> Product:
             idx = np.arange(len(dates))[epochs] if isinstance(epochs, slice) else np.asarray(epochs, dtype=np.int64)
             file_idx = order[idx]
             uniq = np.unique(file_idx)          # sorted, as every backend can read it
-            sel[tdim] = uniq
+            contiguous = uniq.size and uniq[-1] - uniq[0] + 1 == uniq.size
+            sel[tdim] = slice(int(uniq[0]), int(uniq[-1]) + 1) if contiguous else uniq
             data = np.asarray(var.isel(sel).transpose(tdim, ydim, xdim).values)
             data = data[np.searchsorted(uniq, file_idx)]
         else:
