@@ -330,3 +330,24 @@ def test_real_geotiff_exports_with_the_same_georeferencing(tmp_path):
         assert ds["lon"].values[0] == pytest.approx(ul_x + step / 2, abs=1e-12)
         assert ds["lat"].values[0] == pytest.approx(ul_y - step / 2, abs=1e-12)
         assert ul_x == pytest.approx(13.958349, abs=1e-6) and ul_y == pytest.approx(40.973619, abs=1e-6)
+
+
+def test_merge_real_licsbas_geotiffs_into_an_alignsar_cube(tmp_path):
+    """The real LiCSBAS previews (mm/yr velocity and coherence without unit tags) merged into one AlignSAR cube:
+    linear_velocity in mm/year equals the GeoTIFF, no sar_* attribute is invented (the GeoTIFFs carry no SAR
+    metadata), and the cube reads back in m/yr."""
+    from mimtpy.cli.save_netcdf import main
+
+    vel, coh = CAMPI / "prelim_vel.tif", CAMPI / "prelim_coh.tif"
+    assert main([str(vel), str(coh), "--merge", "yes", "--outname", "campi_flegrei", "--names", "velocity",
+                 "avgSpatialCoherence", "--units", "mm/year", "1", "--alignsar", "--outdir", str(tmp_path)]) == 0
+    v_tif, c_tif = open_product(vel).read("data"), open_product(coh).read("data")
+    with xr.open_dataset(tmp_path / "campi_flegrei.nc") as ds:
+        np.testing.assert_allclose(ds["linear_velocity"].values, v_tif, rtol=1e-6, equal_nan=True)
+        assert ds["linear_velocity"].attrs["units"] == "mm/year"
+        np.testing.assert_array_equal(ds["mean_coherence"].values, c_tif)
+        assert not [k for k in ds.attrs if k.startswith("sar_") and k != "sar_processing_software"]
+        assert float(ds.attrs["geospatial_lon_min"]) == pytest.approx(13.958349 + 0.00081 / 2, abs=1e-5)
+    back = open_product(tmp_path / "campi_flegrei.nc")
+    np.testing.assert_allclose(back.read("velocity"), v_tif / 1000, rtol=1e-6, equal_nan=True)
+    assert main([str(vel), str(CAMPI / "prelim_coh.tif"), "--names", "a", "b", "--outdir", str(tmp_path)]) == 1

@@ -33,13 +33,21 @@ class NetcdfConfig(SectionConfig):
     alignsar: bool = option("alignsar", "no", "AlignSAR datacube names, units (mm) and sar_*/geospatial_* "
                             "global attributes", "bool")
     complevel: int = option("complevel", "4", "zlib compression level of NetCDF variables", "int", lo=0, hi=9)
+    merge: bool = option("merge", "no", "write all DataSet inputs (same grid) into one cube <outname>", "bool")
+    outname: str = option("outname", "auto", "name of the merged cube (without suffix); auto = the first input's "
+                          "name", "str")
+    names: tuple = option("names", "auto", "with merge: the dataset name of each input (e.g. velocity, "
+                          "avgSpatialCoherence); auto = its own name or file name", "paths")
+    units: tuple = option("units", "auto", "with merge: the unit of each input where the file declares none "
+                          "(e.g. mm/year, 1, mm); converted to m and m/year", "paths")
     outdir: Path = option("outdir", "auto", "output folder; auto = beside each input", "path")
 
 
 def output_path(cfg: NetcdfConfig, ctx: RunContext, path: Path) -> Path:
-    """``<outdir>/<input stem>.nc`` (``.zarr`` for Zarr)."""
+    """``<outdir>/<input stem>.nc`` (``.zarr`` for Zarr; ``<outname>`` for a merge)."""
     folder = ctx.resolve(cfg.outdir) if cfg.outdir else path.parent
-    return folder / f"{path.stem}{'.zarr' if cfg.format == 'zarr' else '.nc'}"
+    stem = cfg.outname if cfg.merge and cfg.outname and cfg.outname.lower() != "auto" else path.stem
+    return folder / f"{stem}{'.zarr' if cfg.format == 'zarr' else '.nc'}"
 
 
 def plan(cfg: NetcdfConfig, ctx: RunContext) -> Plan:
@@ -48,8 +56,12 @@ def plan(cfg: NetcdfConfig, ctx: RunContext) -> Plan:
         out.problem("DataSet", "no product to export")
     for entry in cfg.dataset or ():
         path = ctx.resolve(entry)
-        if out.need(ctx, "DataSet", path, "product"):
+        if out.need(ctx, "DataSet", path, "product") and (not cfg.merge or not out.outputs):
             out.outputs.append(output_path(cfg, ctx, path))
+    for key, values in (("names", cfg.names), ("units", cfg.units)):
+        if values and (not cfg.merge or len(values) != len(cfg.dataset or ())):
+            out.problem(key, f"{len(values)} value(s): needs merge = yes and one value per DataSet entry "
+                             f"({len(cfg.dataset or ())})")
     if cfg.outdir:
         out.writable(ctx, "outdir", ctx.resolve(cfg.outdir))
     return out
@@ -63,6 +75,27 @@ def run(cfg: NetcdfConfig, ctx: RunContext) -> list[Path]:
 
     if not cfg.dataset:
         raise InputError("mimtpy.netcdf.DataSet: no product to export")
+    for key, values in (("names", cfg.names), ("units", cfg.units)):
+        if values and (not cfg.merge or len(values) != len(cfg.dataset)):
+            raise InputError(f"mimtpy.netcdf.{key}: {len(values)} value(s) need merge = yes and one value per "
+                             f"DataSet entry ({len(cfg.dataset)})")
+    if cfg.merge:
+        from mimtpy.io.netcdf import merge_products
+
+        paths = [ctx.resolve(entry) for entry in cfg.dataset]
+        out = output_path(cfg, ctx, paths[0])
+        if any(out.resolve() == p.resolve() for p in paths):
+            raise InputError(f"{out}: the output would overwrite an input; choose another outdir or outname")
+        settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
+        stamp = out.parent / f".mimtpy_netcdf_{out.name}.json"
+        if is_current(ctx, stamp, [out], paths, settings):
+            return [out]
+        product = merge_products([open_product(p) for p in paths], list(cfg.names) if cfg.names else None,
+                                 list(cfg.units) if cfg.units else None)
+        names = list(cfg.datasets) if cfg.datasets else None
+        written = [write_cube(out, product, names, cfg.alignsar, cfg.format, cfg.complevel)]
+        write_stamp(stamp, settings)
+        return written
     written = []
     for entry in cfg.dataset:
         path = ctx.resolve(entry)

@@ -409,7 +409,67 @@ ALIGNSAR_NAMES = {
     "incidenceAngle": ("incidence_angle", "degree", 1.0, "Incidence angle of the LOS at the ground, from vertical"),
     "azimuthAngle": ("azimuth_angle", "degree", 1.0,
                      "Azimuth of the ground-to-satellite LOS, from north, anticlockwise positive (MintPy)"),
+    "residualRms": ("residuals_rms", "mm", 1e3, "RMS of the residuals of the network inversion"),
+    "spatiotemporalConsistency": ("spatiotemporal_consistency", "mm", 1e3,
+                                  "Spatio-temporal consistency (LiCSBAS): minimum RMS of double differences"),
 }
+
+
+def merge_products(products: list[Product], names: list[str] | None = None,
+                   units: list[str] | None = None) -> Product:
+    """One product of the datasets of several products on the same grid (e.g. LiCSBAS GeoTIFF results).
+
+    ``names[i]`` renames the dataset of input i when it has exactly one (default: its name, or the file stem
+    for a GeoTIFF's anonymous ``data``); ``units[i]`` is the unit of input i where the file declares none
+    (e.g. ``mm/year`` for LiCSBAS ``vel``), converted to mimtpy units (m, m/year). 3-D datasets must share dates.
+    Attributes are those of the first input. ProductError when the grids or dates differ.
+    """
+    if not products:
+        raise InputError("merge: no products")
+    if names and len(names) != len(products):
+        raise InputError(f"merge: {len(names)} names for {len(products)} inputs")
+    if units and len(units) != len(products):
+        raise InputError(f"merge: {len(units)} units for {len(products)} inputs")
+    first = products[0]
+    g = first.grid
+    tol = 1e-6 * max(abs(g.x_step), abs(g.y_step))
+    sources: dict[str, tuple[Product, str, float]] = {}
+    datasets: dict[str, DatasetInfo] = {}
+    dates: list[str] = []
+    for i, product in enumerate(products):
+        h = product.grid
+        if h.shape != g.shape or h.epsg != g.epsg or max(abs(h.x_first - g.x_first), abs(h.y_first - g.y_first),
+                                                        abs(h.x_step - g.x_step) * g.width,
+                                                        abs(h.y_step - g.y_step) * g.length) > tol:
+            raise ProductError(f"{product.path}: grid {h} differs from {first.path} {g}; merged inputs must share "
+                               "one grid")
+        for name, info in product.datasets.items():
+            new = name
+            if names and len(product.datasets) == 1:
+                new = names[i]
+            elif name == "data" and len(product.datasets) == 1:
+                new = product.path.stem
+            unit = info.unit or (units[i] if units else "")
+            scale, unit = UNIT_SCALE.get(unit.lower(), (1.0, unit))
+            if new in datasets:
+                raise InputError(f"merge: dataset name '{new}' occurs twice (from {product.path}); give names")
+            if info.is_3d:
+                if dates and product.dates != dates:
+                    raise ProductError(f"{product.path}: dates differ from the other time series of the merge")
+                dates = list(product.dates)
+            dtype = np.dtype(np.float32) if info.dtype.kind == "f" or scale != 1.0 else info.dtype
+            datasets[new] = DatasetInfo(new, info.shape, dtype, unit)
+            sources[new] = (product, name, scale)
+
+    def read(name, epochs, rows, cols):
+        product, inner, scale = sources[name]
+        data = product.read(inner, rows, cols, epochs)
+        return data if scale == 1.0 else data.astype(np.float32) * np.float32(scale)
+
+    attrs = {k: v for k, v in first.attrs.items() if k not in ("FILE_TYPE", "UNIT")}
+    attrs["FILE_TYPE"] = "timeseries" if "timeseries" in datasets else next(iter(datasets))
+    attrs["MERGED_FROM"] = ", ".join(str(p.path) for p in products)
+    return Product(first.path, "merged", attrs, g, datasets, dates, read)
 
 
 def _utc_text(attrs: dict) -> str | None:
