@@ -77,16 +77,19 @@ def seed_line(spec: tuple, grid: Grid, seed_crs: str = "lonlat") -> tuple[np.nda
 def write_paths_csv(path: Path, paths: Paths, field: VelocityField, grid: Grid) -> Path:
     """One row per seed and step while the particle moves: id, step, time (decimal yr), x, y (grid CRS), lon, lat,
     u, v (m/yr at the point), status of the seed ('ok' or 'nodata')."""
+    lon, lat = to_lonlat(grid, paths.x.ravel(), paths.y.ravel())
+    lon, lat = lon.reshape(paths.x.shape), lat.reshape(paths.x.shape)
+    uv = [field.velocity(paths.x[i], paths.y[i], paths.t[i]) for i in range(paths.x.shape[0])]
+    u = np.stack([a for a, _ in uv])
+    v = np.stack([b for _, b in uv])
     with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "step", "time", "x", "y", "lon", "lat", "u", "v", "status"])
         for j in range(paths.x.shape[1]):
             for i in range(paths.last[j] + 1):
-                x, y = paths.x[i, j], paths.y[i, j]
-                lon, lat = to_lonlat(grid, np.array([x]), np.array([y]))
-                u, v = field.velocity(np.array([x]), np.array([y]), paths.t[i])
-                w.writerow([j, i, f"{paths.t[i]:.6f}", repr(float(x)), repr(float(y)), f"{lon[0]:.8f}",
-                            f"{lat[0]:.8f}", f"{u[0]:.6g}", f"{v[0]:.6g}", paths.status[j]])
+                w.writerow([j, i, f"{paths.t[i]:.6f}", repr(float(paths.x[i, j])), repr(float(paths.y[i, j])),
+                            f"{lon[i, j]:.8f}", f"{lat[i, j]:.8f}", f"{u[i, j]:.6g}", f"{v[i, j]:.6g}",
+                            paths.status[j]])
     return path
 
 
