@@ -168,3 +168,11 @@ def test_weighted_composite_needs_an_error(cube):
         velocity_fields([path], error="none", how="weighted_median")
     with pytest.raises(InputError, match="no layer in period"):
         velocity_fields([path], period=("20000101", "20001231"))
+
+
+def test_composite_in_row_blocks_equals_one_block(cube):
+    path, _ = cube
+    one = velocity_fields([path], max_memory_gb=8)[0].data
+    many = velocity_fields([path], max_memory_gb=1e-6)[0].data       # one row per block
+    for key in one:
+        np.testing.assert_array_equal(one[key], many[key])
