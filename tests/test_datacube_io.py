@@ -351,3 +351,13 @@ def test_merge_real_licsbas_geotiffs_into_an_alignsar_cube(tmp_path):
     back = open_product(tmp_path / "campi_flegrei.nc")
     np.testing.assert_allclose(back.read("velocity"), v_tif / 1000, rtol=1e-6, equal_nan=True)
     assert main([str(vel), str(CAMPI / "prelim_coh.tif"), "--names", "a", "b", "--outdir", str(tmp_path)]) == 1
+
+
+def test_float32_coordinates_are_regular_within_their_precision(tmp_path):
+    lat = (40.97 - 0.00081 * (np.arange(361) + 0.5)).astype(np.float32)
+    lon = (13.95 + 0.00081 * (np.arange(431) + 0.5)).astype(np.float32)
+    xr.Dataset({"vel": (("lat", "lon"), np.ones((361, 431), np.float32), {"unit": "mm/year"})},
+               coords={"lat": lat, "lon": lon}).to_netcdf(tmp_path / "f32.nc")
+    g = open_product(tmp_path / "f32.nc").grid
+    assert (g.x_first, g.y_first) == pytest.approx((13.95, 40.97), abs=1e-5)
+    assert (g.x_step, g.y_step) == pytest.approx((0.00081, -0.00081), rel=1e-4)
