@@ -18,7 +18,7 @@ from mimtpy.context import RunContext
 from mimtpy.core.dates import decimal_years
 from mimtpy.errors import ProductError
 from mimtpy.io import open_product, write_cube
-from mimtpy.io.netcdf import alignsar_global_attrs
+from mimtpy.io.cube_write import alignsar_global_attrs
 
 CAMPI = Path(__file__).parent / "data" / "alignsar_campi_flegrei_licsbas"
 # xarray tries every installed backend plugin; pygmt's fails here without libgmt (unrelated to the cubes)

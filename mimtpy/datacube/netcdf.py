@@ -6,7 +6,7 @@ at pixel centres, ``units`` on every variable, ``spatial_ref`` CRS, chunked and 
 (reference point, reference date) as global attributes. ``alignsar = yes`` writes the AlignSAR InSAR
 time-series datacube names (``cum_displacement`` mm, ``linear_velocity``, ``linear_velocity_std``,
 ``mean_coherence``, ...) and ``sar_*``/``geospatial_*`` attributes from the product's own metadata.
-Details: :mod:`mimtpy.io.netcdf`.
+Details: :mod:`mimtpy.io.cube_write` (writing) and :mod:`mimtpy.io.netcdf` (reading).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def run(cfg: NetcdfConfig, ctx: RunContext) -> list[Path]:
             raise InputError(f"mimtpy.netcdf.{key}: {len(values)} value(s) need merge = yes and one value per "
                              f"DataSet entry ({len(cfg.dataset)})")
     if cfg.merge:
-        from mimtpy.io.netcdf import merge_products
+        from mimtpy.io.cube_write import merge_products
 
         paths = [ctx.resolve(entry) for entry in cfg.dataset]
         out = output_path(cfg, ctx, paths[0])

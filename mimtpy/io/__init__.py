@@ -14,9 +14,10 @@ from pathlib import Path
 import h5py
 
 from mimtpy.errors import ProductError
+from mimtpy.io.cube_write import write_cube
 from mimtpy.io.geotiff import read_geotiff, write_geotiff
 from mimtpy.io.hdf5 import HDFEOS_ROOT, read_hdfeos5, read_mintpy_h5, read_settings, stream_h5, write_h5, write_hdfeos5
-from mimtpy.io.netcdf import is_cube, is_zarr, read_cube, write_cube
+from mimtpy.io.netcdf import is_cube, is_zarr, read_cube
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
 from mimtpy.io.roipac import read_roipac
