@@ -103,6 +103,11 @@ def test_cube_georeferencing_in_gdal(he5, cubes, tmp_path):
             assert x == pytest.approx(grid.x_first + 0.5 * grid.x_step, abs=1e-9)
             assert y == pytest.approx(grid.y_first + 0.5 * grid.y_step, abs=1e-9)
             np.testing.assert_array_equal(src.read(1), coh)     # row 0 = north edge in GDAL too
+    with rasterio.open(f'ZARR:"{cubes["zarr"]}":/temporalCoherence') as src:     # GDAL's Zarr driver
+        t = src.transform
+        np.testing.assert_allclose((t.c, t.a, t.b, t.f, t.d, t.e), grid.transform, atol=1e-9)
+        assert src.crs.to_epsg() == 4326
+        np.testing.assert_array_equal(src.read(1), coh)
 
 
 def test_alignsar_names_units_and_metadata(he5, cubes, tmp_path):
