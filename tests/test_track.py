@@ -135,3 +135,24 @@ def test_track_script_on_itslive_cube(tmp_path):
         # the flow is ~+300..+700 m/yr in x: after 2 years (or at no-data) the point has moved east
         assert float(moved[-1]["x"]) > x[5] + 200
     assert main([str(tmp_path / "cube.nc"), "--outdir", str(tmp_path / "x")]) == 1     # no seeds
+
+
+def test_adaptive_steps_meet_the_tolerance_on_the_circle():
+    """rk23 (Bogacki-Shampine) keeps the point on the circle to ~ tolerance x steps, with steps it chooses."""
+    w, r = 2 * np.pi / 40.0, 5000.0
+    field = rotation_field(w)
+    for tol in (1e-1, 1e-3):
+        paths = advect(field, [r], [0.0], 0.0, 10.0, 1.0, "rk23", tolerance=tol)
+        steps = paths.t.size - 1
+        assert paths.t[-1] == pytest.approx(10.0) and paths.status == ["ok"]
+        exact = r * np.array([np.cos(w * 10.0), np.sin(w * 10.0)])
+        err = np.hypot(paths.x[-1, 0] - exact[0], paths.y[-1, 0] - exact[1])
+        assert err < steps * tol
+        assert np.abs(np.hypot(paths.x[:, 0], paths.y[:, 0]) - r).max() < steps * tol
+    # a tighter tolerance takes more steps (third order: ~ tol^(-1/3))
+    n1 = advect(field, [r], [0.0], 0.0, 10.0, 1.0, "rk23", tolerance=1e-1).t.size
+    n2 = advect(field, [r], [0.0], 0.0, 10.0, 1.0, "rk23", tolerance=1e-4).t.size
+    assert 5 < n2 / n1 < 20
+    stop = advect(VelocityField(GRID, np.where(np.meshgrid(GRID.lons(), GRID.lats())[0] < 2000.0, 500.0, np.nan),
+                                np.zeros(GRID.shape), [0.0]), [0.0], [0.0], 0.0, 10.0, 0.5, "rk23", tolerance=1.0)
+    assert stop.status == ["nodata"] and stop.x[stop.last[0], 0] <= 2000.0

@@ -46,7 +46,10 @@ class TrackConfig(SectionConfig):
     duration: float = option("duration", "1", "years to track (negative = backwards in time)", "float",
                              lo=-1000, hi=1000)
     step: float = option("step", "10", "time step in days", "float", lo=1e-3, hi=36525)
-    method: str = option("method", "rk2", "integration scheme", "choice", choices=("rk2", "rk4"))
+    method: str = option("method", "rk2", "integration: rk2 (midpoint), rk4, or rk23 (adaptive steps, "
+                         "Bogacki-Shampine; step = the first trial step)", "choice", choices=("rk2", "rk4", "rk23"))
+    tolerance: float = option("tolerance", "1", "rk23: largest error estimate per step, in metres", "float",
+                              lo=1e-9, hi=1e6)
     figure: bool = option("figure", "yes", "map of the paths on the speed", "bool")
     outdir: Path = option("outdir", "track", "output folder", "path")
 
@@ -113,7 +116,7 @@ def run(cfg: TrackConfig, ctx: RunContext) -> list[Path]:
         t0 = float(decimal_years([period[0]])[0])
     else:
         t0 = float(min(times)) if fields[0].time is not None else 0.0
-    result = advect(field, x0, y0, t0, cfg.duration, cfg.step / 365.25, cfg.method)
+    result = advect(field, x0, y0, t0, cfg.duration, cfg.step / 365.25, cfg.method, cfg.tolerance)
     no_start = int((result.last < 0).sum())
     if no_start:
         logger.warning("%d of %d seed(s) have no velocity at their start (outside the grid or on no-data); "

@@ -10,9 +10,11 @@ Conventions (pinned by ``tests/test_track.py``):
   the hull of the centres, or with a no-data pixel among its four neighbours, has no velocity.
 * Time in decimal years. A time-varying field is a list of layers at times ``t_k`` (sorted), linearly
   interpolated in time and held constant before the first and after the last layer.
-* Integration: fixed steps ``dt`` (years, negative = backwards in time) with RK2 (midpoint) or RK4. A
-  particle stops at the last position where all stages of a step had a velocity (status ``nodata``);
-  otherwise it ends with status ``ok``. RK2's error per unit time is O(dt^2).
+* Integration: fixed steps ``dt`` (years, negative = backwards in time) with RK2 (midpoint) or RK4, or
+  adaptive steps (``rk23``: Bogacki-Shampine 3(2), one step size for all particles, chosen so that the
+  embedded error estimate of every moving particle stays below ``tolerance`` metres per step; ``dt`` is
+  the first trial step). A particle stops at the last position where all stages of a step had a velocity
+  (status ``nodata``); otherwise it ends with status ``ok``. RK2's error per unit time is O(dt^2).
 """
 
 from __future__ import annotations
@@ -98,13 +100,17 @@ class Paths:
     last: np.ndarray
 
 
-def advect(field: VelocityField, x0, y0, t0: float, duration: float, dt: float, method: str = "rk2") -> Paths:
+def advect(field: VelocityField, x0, y0, t0: float, duration: float, dt: float, method: str = "rk2",
+           tolerance: float = 1.0) -> Paths:
     """Advect points from (x0, y0) at time ``t0`` for ``duration`` years in steps of ``dt`` years (the sign of
-    ``duration`` sets the direction; the last step is shortened to land exactly on ``t0 + duration``)."""
-    if method not in ("rk2", "rk4"):
-        raise InputError(f"tracking method '{method}' is not one of: rk2, rk4")
+    ``duration`` sets the direction; the last step is shortened to land exactly on ``t0 + duration``).
+    ``method = 'rk23'`` adapts the step to ``tolerance`` (metres per step) starting from ``dt``."""
+    if method not in ("rk2", "rk4", "rk23"):
+        raise InputError(f"tracking method '{method}' is not one of: rk2, rk4, rk23")
     if dt <= 0:
         raise InputError(f"time step must be positive, got {dt} years")
+    if method == "rk23":
+        return advect_adaptive(field, x0, y0, t0, duration, dt, tolerance)
     x = np.atleast_1d(np.asarray(x0, np.float64)).copy()
     y = np.atleast_1d(np.asarray(y0, np.float64)).copy()
     if x.shape != y.shape:
@@ -141,3 +147,62 @@ def advect(field: VelocityField, x0, y0, t0: float, duration: float, dt: float, 
     last = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), -1)
     status = ["ok" if a else "nodata" for a in alive]
     return Paths(xs, ys, ts, status, last)
+
+
+def _metres(field: VelocityField, dx: np.ndarray, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Length in metres of CRS displacements (dx, dy) at y (WGS84 metres per degree for geographic grids)."""
+    if field.grid.epsg == 4326:
+        mx, my = metres_per_degree(y)
+        return np.hypot(dx * mx, dy * my)
+    return np.hypot(dx, dy)
+
+
+def _finish(xs: list, ys: list, ts: list, alive: np.ndarray) -> Paths:
+    x, y = np.array(xs), np.array(ys)
+    valid = np.isfinite(x)
+    last = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), -1)
+    return Paths(x, y, np.array(ts), ["ok" if a else "nodata" for a in alive], last)
+
+
+def advect_adaptive(field: VelocityField, x0, y0, t0: float, duration: float, dt: float, tolerance: float,
+                    max_steps: int = 100_000) -> Paths:
+    """Bogacki-Shampine 3(2) with one adaptive step for all particles (see the module docstring)."""
+    if tolerance <= 0:
+        raise InputError(f"tracking tolerance must be positive, got {tolerance} m")
+    x = np.atleast_1d(np.asarray(x0, np.float64)).copy()
+    y = np.atleast_1d(np.asarray(y0, np.float64)).copy()
+    sign = 1.0 if duration >= 0 else -1.0
+    alive = np.isfinite(field.velocity(x, y, t0)[0])
+    xs, ys, ts = [np.where(alive, x, np.nan)], [np.where(alive, y, np.nan)], [t0]
+    t, h, done = t0, min(dt, abs(duration)), 0.0
+    h_min = abs(duration) * 1e-9 + 1e-12
+    for _ in range(max_steps):
+        remaining = abs(duration) - done
+        if remaining <= 1e-12 * max(1.0, abs(duration)) or not alive.any():
+            break
+        h = min(h, remaining)
+        s = sign * h
+        k1 = field.rate(x, y, t)
+        k2 = field.rate(x + 0.5 * s * k1[0], y + 0.5 * s * k1[1], t + 0.5 * s)
+        k3 = field.rate(x + 0.75 * s * k2[0], y + 0.75 * s * k2[1], t + 0.75 * s)
+        nx = x + s * (2 / 9 * k1[0] + 1 / 3 * k2[0] + 4 / 9 * k3[0])
+        ny = y + s * (2 / 9 * k1[1] + 1 / 3 * k2[1] + 4 / 9 * k3[1])
+        k4 = field.rate(nx, ny, t + s)
+        ex = s * (-5 / 72 * k1[0] + 1 / 12 * k2[0] + 1 / 9 * k3[0] - 1 / 8 * k4[0])
+        ey = s * (-5 / 72 * k1[1] + 1 / 12 * k2[1] + 1 / 9 * k3[1] - 1 / 8 * k4[1])
+        ok = np.isfinite(k1[0]) & np.isfinite(k2[0]) & np.isfinite(k3[0]) & np.isfinite(k4[0])
+        err_each = _metres(field, ex, ey, y)
+        moving = alive & ok
+        err = float(np.max(err_each[moving])) if moving.any() else 0.0
+        if err <= tolerance or h <= h_min:
+            alive &= ok
+            x, y = np.where(alive, nx, x), np.where(alive, ny, y)
+            t += s
+            done += h
+            xs.append(np.where(alive, x, np.nan))
+            ys.append(np.where(alive, y, np.nan))
+            ts.append(t)
+        h = max(h * min(5.0, max(0.2, 0.9 * (tolerance / err) ** (1 / 3) if err > 0 else 5.0)), h_min)
+    else:
+        raise InputError(f"adaptive tracking needed more than {max_steps} steps; raise the tolerance")
+    return _finish(xs, ys, ts, alive)
