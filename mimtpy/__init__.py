@@ -6,11 +6,10 @@ the satellite (MintPy convention). See ``docs/conventions.md``.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from pathlib import Path
 from typing import Any
 
+from mimtpy._version import __version__
 from mimtpy.errors import InputError, MimtpyError, ProductError, TemplateError
 
 __all__ = ["InputError", "MimtpyError", "ProductError", "TemplateError", "__version__", "run"]

@@ -31,6 +31,9 @@ STEP_MODULES = (
     "mimtpy.preprocess.subtract",
     "mimtpy.relax.gridsearch",
     "mimtpy.relax.relax",
+    "mimtpy.datacube.netcdf",
+    "mimtpy.datacube.strain",
+    "mimtpy.datacube.track",
     "mimtpy.basic.plot",
 )
 #: sections that configure every step (not steps themselves)

@@ -46,3 +46,11 @@ def clean_track(tmp_path_factory) -> Path:
     """One ascending track without noise, atmosphere or holes: the fit must return the truth exactly."""
     folder = tmp_path_factory.mktemp("clean")
     return make_products(folder, tracks="asc", noise="0", atmosphere="0", holes="0")[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_dask_clusters():
+    """Dask clusters started by tests close while pytest still captures output (not at interpreter exit)."""
+    yield
+    from mimtpy.core import blocks
+    blocks._close_clients()

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mimtpy"
 STEP_PACKAGES = {"basic", "analysis", "tools", "preprocess", "inversion", "relax", "datacube"}
 #: top-level part of mimtpy -> layer (a module may import its own package and lower layers)
 LAYERS = {
-    "errors": 0, "_kernels": 0, "core": 1, "template": 2, "config": 3, "io": 4, "models": 4,
+    "errors": 0, "_version": 0, "_kernels": 0, "core": 1, "template": 2, "config": 3, "io": 4, "models": 4,
     "context": 5, "ops": 5, "viz": 6, **{p: 7 for p in STEP_PACKAGES}, "steps": 8, "api": 9, "": 9.5,
     "app": 10, "docgen": 10, "cli": 11,
 }

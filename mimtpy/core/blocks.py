@@ -232,6 +232,8 @@ def dask_client(cluster: str, workers: int):
 
 @atexit.register
 def _close_clients() -> None:
+    for name in ("distributed", "tornado", "asyncio"):     # no log lines into streams already closed at exit
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     for client in list(_CLIENTS.values()):
         try:
             cluster = getattr(client, "cluster", None)

@@ -14,6 +14,7 @@ from pathlib import Path
 import h5py
 
 from mimtpy.errors import ProductError
+from mimtpy.io.cube_write import write_cube
 from mimtpy.io.geotiff import read_geotiff, write_geotiff
 from mimtpy.io.hdf5 import (
     HDFEOS_ROOT,
@@ -25,6 +26,7 @@ from mimtpy.io.hdf5 import (
     write_h5,
     write_hdfeos5,
 )
+from mimtpy.io.netcdf import is_cube, is_zarr, read_cube
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
 from mimtpy.io.roipac import read_roipac
@@ -54,6 +56,7 @@ READERS: list[Reader] = [
     Reader("geotiff", "single-band GeoTIFF", lambda p: p.suffix.lower() in (".tif", ".tiff"), read_geotiff),
     Reader("roipac", "geocoded ROI_PAC .unw/.int/.cor/.hgt with .rsc", lambda p: p.suffix.lower() in ROIPAC_KINDS,
            read_roipac),
+    Reader("cube", "NetCDF/Zarr datacube (mimtpy, LiCSBAS/AlignSAR, ITS_LIVE)", is_cube, read_cube),
 ]
 
 
@@ -62,7 +65,7 @@ def open_product(path: str | Path) -> Product:
     path = Path(path).expanduser()
     if not path.exists():
         raise ProductError(f"{path}: file not found")
-    if path.is_dir():
+    if path.is_dir() and not is_zarr(path):
         raise ProductError(f"{path}: is a directory, expected a product file")
     for reader in READERS:
         try:
@@ -76,4 +79,5 @@ def open_product(path: str | Path) -> Product:
 
 
 __all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "stream_h5", "stream_hdfeos5",
+           "write_cube",
            "write_geotiff", "write_h5", "write_hdfeos5"]

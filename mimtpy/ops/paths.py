@@ -31,7 +31,7 @@ def resolve_dataset(entry: str | Path, base: Path) -> Path:
     if not path.exists() and "/" not in str(entry) and os.environ.get("SCRATCHDIR"):
         candidates.append(Path(os.environ["SCRATCHDIR"]) / str(entry) / "mintpy")
     for cand in candidates:
-        if cand.is_file():
+        if cand.is_file() or (cand.is_dir() and cand.suffix.lower() == ".zarr"):   # a Zarr cube is a folder
             return cand
         for folder in (cand, cand / "mintpy"):
             if folder.is_dir():
