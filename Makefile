@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo_work
 
-.PHONY: demo test install install-test lint defaults docs benchmark clean gmt
+.PHONY: demo test install install-test lint defaults docs benchmark clean gmt system
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py mimtpy/_kernels/*.pyx
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,peer,maps]"
+	$(BIN)/python -m pip install --quiet -e ".[okada]" || echo "okada-wrapper not built (it needs gfortran: make system): the DC3D peer test is skipped"
 	touch $@
 
 install: $(VENV)/.installed
@@ -47,6 +48,10 @@ benchmark: install-test
 
 gmt:
 	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript
+
+# system packages of the optional peers: GMT for PyGMT, gfortran for okada-wrapper (Debian; as root)
+system:
+	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript gfortran
 
 clean:
 	rm -rf $(DEMO) build *.egg-info mimtpy/_kernels/*.c mimtpy/_kernels/*.so
