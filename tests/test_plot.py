@@ -14,6 +14,7 @@ from mimtpy.basic import products
 from mimtpy.cli import plot_geotiff
 from mimtpy.context import RunContext
 from mimtpy.core.geometry import enu_to_los
+from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, write_h5
 from mimtpy.io.gnss import read_stations
@@ -159,3 +160,17 @@ def test_fault_file_with_no_line_on_the_map_is_reported(clean_velocity, tmp_path
     _fig, ax, _d = maps.make_figure(open_product(clean_velocity), plot_cfg(tmp_path, fault=str(far)))
     assert not [ln for ln in ax.get_lines() if ln.get_gid() == "fault"]
     assert "far.gmt: no line inside the map" in caplog.text
+
+
+def test_large_products_are_drawn_from_every_kth_pixel(tmp_path):
+    """A 4100-pixel-wide map is read decimated (k = 3) in row blocks: the display pixels are the product's
+    pixels [::3, ::3], each centred on the pixel it shows; GNSS compares at full resolution."""
+    grid = Grid(4100, 301, 10.0, 45.0, 0.001, -0.001)
+    data = np.random.default_rng(0).normal(size=grid.shape).astype(np.float32)
+    path = write_h5(tmp_path / "big.h5", {"velocity": data}, {**grid.to_attrs(), "FILE_TYPE": "velocity",
+                                                              "UNIT": "m/year"})
+    shown = maps.map_data(open_product(path))
+    np.testing.assert_allclose(shown.values, data[::3, ::3].astype(np.float64) * 1000)
+    assert shown.grid.lons()[5] == pytest.approx(grid.lons()[15]) and shown.grid.lats()[7] == pytest.approx(
+        grid.lats()[21])
+    assert shown.values.shape == (101, 1367)

@@ -20,7 +20,7 @@ import numpy as np
 from mimtpy.errors import InputError
 from mimtpy.io import Product
 from mimtpy.io.gnss import Stations
-from mimtpy.ops.geometry import load_geometry
+from mimtpy.ops.geometry import geometry_array
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +64,17 @@ def project_to_los(stations: Stations, product: Product, geometry: Path | None =
     if len(sub) == 0:
         raise InputError(f"{product.path}: no GNSS station inside the product "
                          f"(S N W E = {', '.join(f'{v:.4f}' for v in product.grid.snwe)})")
-    east, north, up = load_geometry(product, product.grid, geometry)
+    enu = geometry_array(product, product.grid, geometry)          # read at the stations' pixels only
+    east, north, up = np.array([enu[:, r:r + 1, c:c + 1].reshape(3) for r, c in zip(rows, cols, strict=True)]).T
     vu = sub.vu
     if np.isnan(vu).any():
         logger.info("%d station(s) without a vertical velocity: taken as 0", int(np.isnan(vu).sum()))
         vu = np.nan_to_num(vu)
-    los = east[rows, cols] * sub.ve + north[rows, cols] * sub.vn + up[rows, cols] * vu
+    los = east * sub.ve + north * sub.vn + up * vu
     return sub, los, rows, cols
 
 
-def compare(stations: Stations, product: Product, data: np.ndarray, reference_site: str | None = None,
+def compare(stations: Stations, product: Product, data, reference_site: str | None = None,
             geometry: Path | None = None) -> Comparison:
     """Compare GNSS (projected to LOS) with the InSAR ``data`` (m/yr, on the product grid)."""
     sub, los, rows, cols = project_to_los(stations, product, geometry)

@@ -43,11 +43,10 @@ def require_pygmt():
     return pygmt
 
 
-def _grid(values: np.ndarray, product: Product):
-    """An xarray grid (pixel registration, geographic) with ascending coordinates."""
+def _grid(values: np.ndarray, g):
+    """An xarray grid (pixel registration, geographic) with ascending coordinates, on the grid ``g``."""
     import xarray as xr
 
-    g = product.grid
     lat, lon = g.lats(), g.lons()
     order = np.argsort(lat)
     da = xr.DataArray(values[order].astype(np.float32), coords={"lat": lat[order], "lon": lon}, dims=("lat", "lon"))
@@ -69,12 +68,12 @@ def plot_product_gmt(product: Product, cfg: MapStyle, out: Path) -> Path:
     cpt = GMT_CPT.get(cfg.colormap, cfg.colormap)
     pygmt.makecpt(cmap=cpt.removesuffix("+i"), series=[vmin, vmax], reverse=cpt.endswith("+i"),
                   log=False, continuous=True)
-    dem = shading_dem(product, cfg)
+    dem = shading_dem(product, cfg, data.grid)
     shading = None
     if dem is not None:
-        shading = pygmt.grdgradient(grid=_grid(np.nan_to_num(dem, nan=float(np.nanmean(dem))), product),
+        shading = pygmt.grdgradient(grid=_grid(np.nan_to_num(dem, nan=float(np.nanmean(dem))), data.grid),
                                     azimuth=315, normalize="t0.6")
-    fig.grdimage(grid=_grid(data.values, product), cmap=True, shading=shading, nan_transparent=True)
+    fig.grdimage(grid=_grid(data.values, data.grid), cmap=True, shading=shading, nan_transparent=True)
     for path in vector_files(cfg):
         for part in read_lines(path, (s, n, w, e)):
             fig.plot(x=part[:, 0], y=part[:, 1], pen=f"1p,{cfg.fcolor}{GMT_PEN_STYLE[LINESTYLES[cfg.fstyle]]}")

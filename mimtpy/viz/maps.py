@@ -13,6 +13,7 @@ overlay for Google Earth is optional.
 from __future__ import annotations
 
 import logging
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
-from mimtpy.core.resample import resample
+from mimtpy.core.arrays import ResampledArray
+from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError
 from mimtpy.io import Product, open_product
 from mimtpy.io.atomic import atomic_output
@@ -39,6 +41,8 @@ logger = logging.getLogger(__name__)
 DIVERGING = ("RdBu_r", "RdBu", "jet", "coolwarm", "seismic", "bwr", "PuOr", "PiYG")
 LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
 KM_PER_DEG = 111.195
+#: most pixels along a side of a map: maps are drawn from every k-th pixel above it (screen resolution)
+MAX_DISPLAY = 2000
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class MapData:
     title: str
     ref: tuple[float, float] | None
     factor: float = 1.0          # display = stored * factor
+    grid: Grid | None = None     # the display grid (every k-th pixel of the product, see display_grid)
+    name: str = ""               # the dataset shown
 
 
 def main_dataset(product: Product) -> str:
@@ -86,18 +92,38 @@ def main_dataset(product: Product) -> str:
     return _main_dataset(product, allow_3d=False)
 
 
+def display_grid(grid: Grid, max_pixels: int = MAX_DISPLAY) -> tuple[int, Grid]:
+    """(k, the grid of every k-th row and column of ``grid``) with at most ``max_pixels`` along each side;
+    each display pixel is centred on the pixel it shows and is k pixels wide."""
+    k = max(1, math.ceil(max(grid.length, grid.width) / max_pixels))
+    if k == 1:
+        return 1, grid
+    return k, Grid(math.ceil(grid.width / k), math.ceil(grid.length / k), grid.x_first + grid.x_step * (1 - k) / 2,
+                   grid.y_first + grid.y_step * (1 - k) / 2, grid.x_step * k, grid.y_step * k, grid.epsg)
+
+
+def read_display(array, k: int, budget_gb: float = 0.25) -> np.ndarray:
+    """Every ``k``-th row and column of a 2-D array-like, read in row blocks (memory: one block)."""
+    length, width = array.shape[-2:]
+    chunk = max(1, int(budget_gb * 1024**3 // max(1, width * 8 * k))) * k
+    parts = [np.asarray(array[r0:min(r0 + chunk, length), :], dtype=np.float64)[::k, ::k]
+             for r0 in range(0, length, chunk)]
+    return np.concatenate(parts) if parts else np.zeros((0, width))
+
+
 def map_data(product: Product, name: str | None = None) -> MapData:
-    """Read the dataset to plot and convert it to display units."""
+    """Read the dataset to plot (decimated to screen resolution, :func:`display_grid`) in display units."""
     name = name or main_dataset(product)
     product.require(name)
-    values = product.read(name).astype(np.float64)
+    k, grid = display_grid(product.grid)
+    values = read_display(product.array(name), k)
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     if name.endswith("Std") or name in ("velocity", "displacement") or product.file_type in ("velocity",
                                                                                             "displacement"):
         unit, factor = DISPLAY_UNITS.get(stored, (stored, 1.0))
     else:
         unit, factor = (product.datasets[name].unit or "", 1.0)
-    s, n, w, e = product.grid.snwe
+    s, n, w, e = grid.snwe
     a = product.attrs
     period = f" {a['START_DATE']}-{a['END_DATE']}" if "START_DATE" in a and "END_DATE" in a else ""
     track = ""
@@ -105,7 +131,7 @@ def map_data(product: Product, name: str | None = None) -> MapData:
         track = f" {a['ORBIT_DIRECTION'][:3].lower()}" + (f" T{a['relative_orbit']}" if "relative_orbit" in a else "")
     ref = (float(a["REF_LAT"]), float(a["REF_LON"])) if "REF_LAT" in a and "REF_LON" in a else None
     label = f"{a['COMPONENT']} {name}" if "COMPONENT" in a else name
-    return MapData(values * factor, (w, e, s, n), unit, f"{label}{period}{track}", ref, factor)
+    return MapData(values * factor, (w, e, s, n), unit, f"{label}{period}{track}", ref, factor, grid, name)
 
 
 def color_limits(values: np.ndarray, cfg: MapStyle) -> tuple[float, float]:
@@ -136,8 +162,10 @@ def hillshade(dem: np.ndarray) -> np.ndarray:
                         vert_exag=0.05)
 
 
-def shading_dem(product: Product, cfg: MapStyle) -> np.ndarray | None:
-    """The DEM to shade with, on the product grid: ``dem`` file, the product's height, or None."""
+def shading_dem(product: Product, cfg: MapStyle, grid: Grid | None = None) -> np.ndarray | None:
+    """The DEM to shade with on ``grid`` (default: the display grid of the product): ``dem`` file, the
+    product's height, or None."""
+    grid = grid or display_grid(product.grid)[1]
     if cfg.shade is False:
         return None
     if isinstance(cfg.shade, Path):
@@ -145,9 +173,9 @@ def shading_dem(product: Product, cfg: MapStyle) -> np.ndarray | None:
     if cfg.dem:
         src = open_product(cfg.dem)
         name = "height" if "height" in src.datasets else main_dataset(src)
-        return resample(src.read(name), src.grid, product.grid, "bilinear")
+        return read_display(ResampledArray(src.array(name), src.grid, grid, "bilinear"), 1)
     if "height" in product.datasets:
-        return product.read("height")
+        return read_display(ResampledArray(product.array("height"), product.grid, grid, "nearest"), 1)
     if cfg.shade is True:
         raise InputError(f"{product.path}: shade = yes but the product has no height; give mimtpy.plot.dem")
     return None
@@ -238,7 +266,8 @@ def gnss_scatter(product: Product, data: MapData, cfg: MapStyle, out: Path) -> l
     from mimtpy.io.gnss import read_stations
     from mimtpy.ops.gnss import compare
 
-    result = compare(read_stations(cfg.gnss, cfg.gnss_format), product, data.values / data.factor, cfg.gnss_ref)
+    values = product.array(data.name or main_dataset(product))       # full resolution at the stations
+    result = compare(read_stations(cfg.gnss, cfg.gnss_format), product, values, cfg.gnss_ref)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     g, i = result.gnss_los * data.factor, result.insar * data.factor
     ax.plot(g, i, "o", mfc="tab:blue", mec="k")
@@ -256,7 +285,7 @@ def gnss_scatter(product: Product, data: MapData, cfg: MapStyle, out: Path) -> l
 def make_figure(product: Product, cfg: MapStyle):
     """The matplotlib figure of one map (inspectable by tests); returns (figure, map axes, MapData)."""
     data = map_data(product, cfg.type)
-    dem = shading_dem(product, cfg)
+    dem = shading_dem(product, cfg, data.grid)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     image = draw_map(ax, data, cfg, dem)
     fig.colorbar(image, ax=ax, label=data.unit, shrink=0.8)
