@@ -14,8 +14,10 @@ Every pixel uses its own geometry.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -367,9 +369,26 @@ class _Tally:
         self.cond.append(cond[np.isfinite(cond)][:10000])
 
 
-def run_decomposition(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
-    """Velocity or displacement of the DataSet tracks decomposed block by block; returns the files written."""
-    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "horzvert"
+def look_azimuth(enu: ArrayLike, max_samples: int = 4_000_000) -> float:
+    """Median azimuth (degrees from north, anticlockwise) of the ground-to-satellite LOS over a grid: every
+    pixel, or every k-th row and column above ``max_samples`` pixels."""
+    length, width = enu.shape[-2:]
+    k = max(1, math.ceil(math.sqrt(length * width / max_samples)))
+    chunk = max(k, (256 // k) * k)
+    parts = []
+    for r0 in range(0, length, chunk):
+        east, north, _up = np.asarray(enu[:, r0:min(r0 + chunk, length), :])[:, ::k, ::k]
+        parts.append(np.degrees(np.arctan2(-east, north)).ravel())
+    return float(np.nanmedian(np.concatenate(parts)))
+
+
+def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = False,
+                      along_look: bool = False) -> list[Path]:
+    """Velocity or displacement of the DataSet tracks decomposed block by block; returns the files written.
+
+    ``overlap``: two adjacent tracks of one look direction (``overlap2horz_vert.py``; default folder
+    ``overlap``); ``along_look``: the horizontal direction is the first track's median LOS azimuth."""
+    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / ("overlap" if overlap else "horzvert")
     paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
     comps = ["hz", "up"] + (["north"] if cfg.north else [])
@@ -384,7 +403,14 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     sources = [track_source(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
                             cfg.start_date, cfg.end_date) for i, p in enumerate(paths)]
     check_quantities(sources)
-    check_tracks(sources)
+    check_tracks(sources, allow_same_direction=overlap)
+    if overlap:
+        if len(sources) != 2:
+            raise InputError(f"overlap2horz_vert needs exactly two tracks, got {len(sources)}")
+        directions = {s.direction for s in sources}
+        if len(directions) != 1:
+            raise InputError(f"overlap2horz_vert is for two tracks of one look direction; got {sorted(directions)} "
+                             "(use generate_horzvert.py for ascending + descending)")
     try:
         grid = common_grid([s.grid for s in sources], "intersection", cfg.align_to)
     except InputError as err:
@@ -396,6 +422,9 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     inputs.update({f"enu{i}": ResampledArray(s.enu, s.grid, grid, cfg.resample) for i, s in enumerate(sources)})
     if cfg.north:
         inputs["north"] = north_array(_path(str(cfg.north), ctx), grid, cfg.resample)
+    if along_look:
+        cfg = dataclasses.replace(cfg, azimuth=look_azimuth(inputs["enu0"]))
+        logger.info("horizontal direction = median LOS azimuth of %s: %.2f deg", sources[0].name, cfg.azimuth)
     point, subtract = reference_point(cfg, sources, grid, obs, ctx)
     refs = [reference.value_at(o, grid, *point, str(s.path), layer=0) if subtract else None
             for o, s in zip(obs, sources, strict=True)]
