@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mimtpy._kernels.lsq2 import solve_two_kernel
-from mimtpy.analysis.tracks import Track, TrackSource, check_quantities, load_track, rereference, track_source
+from mimtpy.analysis.tracks import Track, TrackSource, check_quantities, track_source
 from mimtpy.context import RunContext
 from mimtpy.core.arrays import DerivedArray, ResampledArray, StackedArray
 from mimtpy.core.blocks import ArrayLike, process_blocks
 from mimtpy.core.grid import Grid
 from mimtpy.core.resample import common_grid
 from mimtpy.errors import InputError, ProductError
-from mimtpy.io import open_product, stream_h5, write_geotiff, write_h5
+from mimtpy.io import open_product, stream_h5
 from mimtpy.io.writers import ArrayWriter, GeoTiffWriter, H5Writer, Writers, stream_geotiff
 from mimtpy.ops import reference
 from mimtpy.ops.paths import resolve_dataset
@@ -231,27 +231,6 @@ def north_constraint(path: Path, grid: Grid, method: str) -> tuple[np.ndarray, n
     return north, None if not np.isfinite(std).any() else std
 
 
-def prepare_tracks(cfg: HorzvertConfig, ctx: RunContext, extent: str = "intersection") -> tuple[list[Track], Grid]:
-    """Load, check, re-reference and resample the tracks of ``cfg`` onto their common grid."""
-    paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
-    geoms = list(cfg.geometry or ())
-    if geoms and len(geoms) != len(paths):
-        raise InputError(f"mimtpy.horzvert.geometry: {len(geoms)} file(s) for {len(paths)} tracks")
-    enus = _enu_groups(cfg.enu, len(paths), ctx.project_dir)
-    tracks = [load_track(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
-                         cfg.start_date, cfg.end_date) for i, p in enumerate(paths)]
-    check_quantities(tracks)
-    try:
-        grid = common_grid([t.grid for t in tracks], extent, cfg.align_to)
-    except InputError as err:
-        raise InputError(f"{err}: {', '.join(str(t.path) for t in tracks)}") from None
-    rereference(tracks, cfg.reference_point)
-    if cfg.snwe:
-        rows, cols = grid.window(cfg.snwe)
-        grid = grid.subset(rows, cols)
-    return [t.on_grid(grid, cfg.resample) for t in tracks], grid
-
-
 def _path(text: str, ctx: RunContext) -> Path:
     path = Path(text).expanduser()
     return path if path.is_absolute() else ctx.project_dir / path
@@ -270,32 +249,6 @@ def _enu_groups(enu: tuple | None, count: int, base: Path) -> list[tuple[Path, P
 def output_names(cfg: HorzvertConfig, components: list[str]) -> dict[str, str]:
     prefix = f"{cfg.outname}_" if cfg.outname else ""
     return {c: f"{prefix}{c}" for c in components}
-
-
-def write_decomposition(dec: Decomposition, tracks: list[Track], cfg: HorzvertConfig, outdir: Path,
-                        settings: dict) -> list[Path]:
-    """hz/up(/north).h5 with their std, cond.h5, and GeoTIFFs."""
-    quantity = tracks[0].quantity
-    unit = tracks[0].unit
-    base = {k: v for k, v in tracks[0].attrs.items()
-            if k not in ("FILE_TYPE", "REF_Y", "REF_X", "ORBIT_DIRECTION", "HEADING", "mimtpy_settings", "UNIT")}
-    base.update(dec.grid.to_attrs())
-    base.update(FILE_TYPE=quantity, UNIT=unit, HORZ_AZIMUTH=cfg.azimuth if "north" not in dec.components else -90.0,
-                INPUT_TRACKS=" ".join(str(t.path) for t in tracks))
-    for key in ("REF_LAT", "REF_LON"):
-        if key in tracks[0].attrs:
-            base[key] = tracks[0].attrs[key]
-    written = []
-    for comp, name in output_names(cfg, list(dec.components)).items():
-        attrs = {**base, "COMPONENT": comp}
-        data = {quantity: dec.components[comp], f"{quantity}Std": dec.std[comp]}
-        written.append(write_h5(outdir / f"{name}.h5", data, attrs, settings=settings,
-                                units={quantity: unit, f"{quantity}Std": unit}))
-        written.append(write_geotiff(outdir / f"{name}.tif", dec.components[comp], dec.grid, attrs))
-    cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
-    written.append(write_h5(outdir / f"{cond_name}.h5", {"cond": dec.cond}, {**base, "FILE_TYPE": "cond", "UNIT": "1"},
-                            settings=settings))
-    return written
 
 
 def decompose_block(block: dict[str, np.ndarray], count: int, refs: list[float | None], has_std: list[bool],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,8 @@ from mimtpy.core.arrays import DerivedArray, StackedArray
 from mimtpy.core.blocks import ArrayLike
 from mimtpy.core.dates import decimal_years
 from mimtpy.core.grid import Grid
-from mimtpy.core.resample import resample
 from mimtpy.errors import InputError
 from mimtpy.io import open_product
-from mimtpy.ops import reference
 from mimtpy.ops.datasets import main_dataset
 from mimtpy.ops.geometry import geometry_array
 from mimtpy.ops.paths import project_name
@@ -53,12 +51,6 @@ class Track:
     def direction(self) -> str:
         return self.attrs.get("ORBIT_DIRECTION", "").upper()
 
-    def on_grid(self, grid: Grid, method: str) -> Track:
-        """This track resampled onto ``grid`` (geometry by the same method)."""
-        def rs(a):
-            return None if a is None else resample(a, self.grid, grid, method)
-        return replace(self, grid=grid, los=rs(self.los), std=rs(self.std), east=rs(self.east),
-                       north=rs(self.north), up=rs(self.up))
 
 
 @dataclass
@@ -124,17 +116,6 @@ def track_source(path: Path, dataname: str | None = None, geometry: Path | None 
                        has_std, attrs)
 
 
-def load_track(path: Path, dataname: str | None = None, geometry: Path | None = None,
-               enu: tuple[Path, Path, Path] | None = None, start: str | None = None, end: str | None = None
-               ) -> Track:
-    """One track read whole into memory (see :func:`track_source`)."""
-    source = track_source(path, dataname, geometry, enu, start, end)
-    los, std = source.obs[...]
-    east, north, up = source.enu[...]
-    return Track(source.name, path, source.grid, source.quantity, los, std if source.has_std else None,
-                 east, north, up, source.attrs)
-
-
 def check_quantities(tracks: list[Track]) -> str:
     """The common quantity of the tracks; InputError naming the files when they mix velocity and displacement."""
     kinds = {t.quantity for t in tracks}
@@ -142,31 +123,5 @@ def check_quantities(tracks: list[Track]) -> str:
         listing = "; ".join(f"{t.path} ({t.quantity}, {t.unit})" for t in tracks)
         raise InputError(f"tracks mix velocity and displacement: {listing}")
     return kinds.pop()
-
-
-def rereference(tracks: list[Track], point: tuple[float, float] | None) -> tuple[float, float] | None:
-    """Subtract from every track its value at one common point (3x3 median; in memory only).
-
-    The tracks must be on one grid. ``point`` given: that point, an InputError if a track has
-    no data there. ``point`` None: nothing to do when all tracks share a reference point (within
-    a pixel); else the first track's REF_LAT/REF_LON, or, where not every track has data there,
-    the nearest pixel where all of them do (logged).
-    """
-    if point is None:
-        refs = [(float(t.attrs["REF_LAT"]), float(t.attrs["REF_LON"])) for t in tracks
-                if "REF_LAT" in t.attrs and "REF_LON" in t.attrs]
-        if not refs:
-            logger.warning("tracks have no REF_LAT/REF_LON and no referencepoint was given: not re-referenced")
-            return None
-        step = max(abs(tracks[0].grid.x_step), abs(tracks[0].grid.y_step))
-        if len(refs) == len(tracks) and all(abs(r[0] - refs[0][0]) <= step and abs(r[1] - refs[0][1]) <= step
-                                            for r in refs):
-            return refs[0]
-        valid = np.logical_and.reduce([np.isfinite(t.los) for t in tracks])
-        point = reference.common_point(valid, tracks[0].grid, refs[0], ', '.join(str(t.path) for t in tracks))
-        logger.info("tracks have different reference points; re-referencing all to %.5f, %.5f", *point)
-    for track in tracks:
-        track.los = track.los - np.float32(reference.value_at(track.los, track.grid, *point, str(track.path)))
-    return point
 
 
