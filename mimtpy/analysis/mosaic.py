@@ -88,7 +88,9 @@ def blend(layers: list[np.ndarray], mode: str, feather: list[np.ndarray] | None 
         first = np.argmax(valid, axis=0)
         out = np.take_along_axis(stack, first[None], axis=0)[0]
     elif mode == "feather":
-        w = np.where(valid, np.stack(feather), 0.0)
+        # a valid pixel is at least one pixel from its data edge; interpolated (decimated) weights can be NaN or
+        # smaller at the edge of a footprint: keep every valid pixel in the blend
+        w = np.where(valid, np.maximum(np.nan_to_num(np.stack(feather), nan=1.0), 1e-3), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             out = (np.where(valid, stack, 0.0) * w).sum(axis=0) / w.sum(axis=0)
     else:
