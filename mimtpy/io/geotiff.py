@@ -78,7 +78,7 @@ def geotiff_profile(grid: Grid) -> dict:
         "count": 1, "dtype": "float32", "nodata": np.nan,
         "crs": f"EPSG:{grid.epsg}",
         "transform": rasterio.Affine(grid.x_step, 0, grid.x_first, 0, grid.y_step, grid.y_first),
-        "compress": "deflate", "predictor": 3, "num_threads": "all_cpus",
+        "compress": "deflate", "zlevel": 1, "predictor": 3, "num_threads": "all_cpus",
         "tiled": True, "blockxsize": 256, "blockysize": 256,
     }
 
