@@ -29,6 +29,7 @@ problem; a test pins both equal.
 
 from __future__ import annotations
 
+import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -333,7 +334,7 @@ def _split(group_ptr: np.ndarray, parts: int) -> list[tuple[int, int]]:
     cost = np.cumsum(np.diff(group_ptr) + 8)
     edges = np.searchsorted(cost, np.linspace(0, cost[-1], parts + 1)[1:-1])
     bounds = sorted({0, *[int(e) for e in edges], num})
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def solve_network_numpy(obs: np.ndarray, network: Network, method: str = "sbas", weight: np.ndarray | None = None,

@@ -16,6 +16,7 @@ import h5py
 from mimtpy.errors import ProductError
 from mimtpy.io.geotiff import read_geotiff, write_geotiff
 from mimtpy.io.hdf5 import HDFEOS_ROOT, read_hdfeos5, read_mintpy_h5, read_settings, stream_h5, write_h5, write_hdfeos5
+from mimtpy.io.ifgram import IfgramStack, open_ifgram_stack
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
 from mimtpy.io.roipac import read_roipac
@@ -66,5 +67,5 @@ def open_product(path: str | Path) -> Product:
     raise ProductError(f"{path}: unknown product type (supported: {kinds})")
 
 
-__all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "stream_h5", "write_geotiff",
-           "write_h5", "write_hdfeos5"]
+__all__ = ["READERS", "DatasetInfo", "IfgramStack", "Product", "open_ifgram_stack", "open_product",
+           "read_settings", "stream_h5", "write_geotiff", "write_h5", "write_hdfeos5"]
