@@ -2,8 +2,7 @@
 
 The network is connected, so SBAS and NSBAS must agree; the residuals are small; the basin subsides by tens
 of cm/yr (published InSAR rates for Mexico City reach a few tens of cm/yr) while the western hills are
-stable; an
-independent dense least-squares solve (NumPy SVD per pixel) of the same network gives the same series.
+stable; an independent dense least-squares solve (NumPy SVD per pixel) of the same network gives the same series.
 """
 
 from __future__ import annotations
