@@ -36,7 +36,7 @@ cdef inline void _rotate(double* R, double* w, double* Z, double* wr, int n, int
     (the band part and the model columns); w[c] becomes 0."""
     cdef double rc = R[c * n + c], wc = w[c], h, cs, sn, t1, t2
     cdef int q, k
-    h = hypot(rc, wc)
+    h = sqrt(rc * rc + wc * wc)
     cs = rc / h
     sn = wc / h
     R[c * n + c] = h

@@ -198,8 +198,12 @@ def pixel_status(valid: np.ndarray, network: Network, method: str, min_ifgram: i
     count = valid.sum(axis=1)
     status = np.full(valid.shape[0], OK, dtype=np.int8)
     if method == "sbas":
-        touched = (valid.astype(np.float32) @ np.abs(network.incidence()).astype(np.float32)) > 0
-        status[~touched.all(axis=1)] = DATE_MISSING
+        by_ifg = np.ascontiguousarray(valid.T)
+        touched = np.zeros((network.num_date, valid.shape[0]), dtype=bool)
+        for k, (i, j) in enumerate(network.pairs):
+            touched[i] |= by_ifg[k]
+            touched[j] |= by_ifg[k]
+        status[~touched.all(axis=0)] = DATE_MISSING
     status[count < max(min_ifgram, 1)] = TOO_FEW
     status[count == 0] = NO_DATA
     return status
