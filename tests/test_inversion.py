@@ -47,7 +47,7 @@ def linear_split_data(length: int = 10, width: int = 12) -> dict:
     dates = network_dates(10)
     pairs = nearest_pairs(10, 2)
     t = np.arange(10) * 12 / 365.25
-    rate = np.linspace(-0.06, 0.03, width)[None, :] * np.ones((length, 1))
+    rate = np.linspace(-0.06, 0.03, width)[None, :] + 0.002 * np.arange(length)[:, None]   # no two pixels alike
     disp = rate[None] * t[:, None, None]
     ii = np.array([p[0] for p in pairs])
     jj = np.array([p[1] for p in pairs])
@@ -148,6 +148,23 @@ def _roipac(folder: Path, data: dict) -> list[Path]:
     return files
 
 
+def _geocml(folder: Path, data: dict) -> None:
+    """LiCSBAS GEOCml layout: raw float32 <pair>/<pair>.unw and uint8 .cc, EQA.dem_par, slc.mli.par."""
+    folder.mkdir(parents=True)
+    (folder / "EQA.dem_par").write_text(
+        f"corner_lat:  {GRID.y_first + GRID.y_step / 2} decimal degrees\n"
+        f"corner_lon:  {GRID.x_first + GRID.x_step / 2} decimal degrees\n"
+        f"post_lat:  {GRID.y_step} decimal degrees\npost_lon:  {GRID.x_step} decimal degrees\n"
+        f"width:  {GRID.width}\nnlines:  {GRID.length}\n")
+    (folder / "slc.mli.par").write_text(f"range_samples:  {GRID.width}\nazimuth_lines:  {GRID.length}\n"
+                                        f"radar_frequency:  {299792458.0 / WAVELENGTH}  Hz\n")
+    for k, (i, j) in enumerate(data["pairs"]):
+        name = f"{data['dates'][i]}_{data['dates'][j]}"
+        (folder / name).mkdir()
+        data["phase"][k].astype("<f4").tofile(folder / name / f"{name}.unw")
+        np.round(data["coherence"][k] * 255).astype(np.uint8).tofile(folder / name / f"{name}.cc")
+
+
 def _pyrate(folder: Path, data: dict) -> None:
     folder.mkdir(parents=True)
     for k, (i, j) in enumerate(data["pairs"]):
@@ -164,9 +181,10 @@ def test_every_reader_gives_the_same_time_series(tmp_path: Path) -> None:
     _licsar(tmp_path / "GEOC", data)
     roipac = _roipac(tmp_path / "roipac", data)
     _pyrate(tmp_path / "pyrate", data)
+    _geocml(tmp_path / "GEOCml1", data)
     results = {}
     for name, inputs in (("h5", [h5]), ("licsar", [tmp_path / "GEOC"]), ("roipac", roipac),
-                         ("pyrate", [tmp_path / "pyrate"])):
+                         ("pyrate", [tmp_path / "pyrate"]), ("licsbas", [tmp_path / "GEOCml1"])):
         out = tmp_path / f"out_{name}"
         args = [str(p) for p in inputs] + ["--method", "sbas", "--weight-func", "no", "--outdir", str(out), "-q",
                                            "--ref-lalo", "32.9965", "130.0045", "--no-figure"]
@@ -178,12 +196,17 @@ def test_every_reader_gives_the_same_time_series(tmp_path: Path) -> None:
     truth = data["truth"]
     ok = np.isfinite(results["h5"]).all(axis=0)
     assert np.sqrt(np.nanmean((results["h5"] - truth)[:, ok] ** 2)) < 0.2 * abs(P2M)
-    for name in ("licsar", "roipac", "pyrate"):
+    for name in ("licsar", "roipac", "pyrate", "licsbas"):
         np.testing.assert_allclose(results[name], results["h5"], atol=1e-7, err_msg=name)
     stack = open_ifgram_stack(tmp_path / "GEOC")
     assert stack.family == "licsar" and stack.has_coherence
     coh = stack.read()[1]
     np.testing.assert_allclose(coh, data["coherence"], atol=1 / 255)
+    geocml = open_ifgram_stack(tmp_path / "GEOCml1")
+    assert geocml.family == "licsbas" and geocml.grid.shape == GRID.shape
+    assert (geocml.grid.x_first, geocml.grid.y_first) == pytest.approx((GRID.x_first, GRID.y_first), abs=1e-9)
+    assert geocml.wavelength == pytest.approx(WAVELENGTH)
+    np.testing.assert_allclose(geocml.read()[1], data["coherence"], atol=1 / 255)
 
 
 def test_mintpy_reads_our_outputs(tmp_path: Path) -> None:
@@ -257,3 +280,53 @@ def test_plan_reports_problems(tmp_path: Path) -> None:
     assert any("missing.h5 not found" in msg for _key, msg in plan.problems)
     assert plan.outputs[0] == tmp_path / "inversion" / "timeseries.h5"
     assert invert.plan(InversionConfig(), RunContext(tmp_path)).problems[0][0] == "DataSet"
+
+
+def test_radar_coded_roipac(tmp_path: Path) -> None:
+    """ROI_PAC .unw/.cor without a geocoded grid: outputs stay in radar coordinates; the reference is chosen
+    automatically (valid everywhere, highest mean coherence) and equals the MintPy-stack result with that
+    REF_Y/REF_X."""
+    data = synthetic_stack(10, 12, 8, neighbours=2, gap=0.1, noise=0.1, seed=6)
+    folder = tmp_path / "radar"
+    folder.mkdir()
+    for k, (i, j) in enumerate(data["pairs"]):
+        stem = folder / f"{data['dates'][i]}-{data['dates'][j]}"
+        np.stack([np.ones_like(data["phase"][k]), data["phase"][k]], axis=1).astype(np.float32).tofile(
+            stem.with_suffix(".unw"))
+        np.stack([np.ones_like(data["coherence"][k]), data["coherence"][k]], axis=1).astype(np.float32).tofile(
+            stem.with_suffix(".cor"))
+        date12 = f"{data['dates'][i][2:]}-{data['dates'][j][2:]}"
+        rsc = f"WIDTH 12\nFILE_LENGTH 10\nWAVELENGTH {WAVELENGTH}\nDATE12 {date12}\n"
+        for suffix in (".unw", ".cor"):
+            stem.with_suffix(suffix).with_name(stem.name + suffix + ".rsc").write_text(rsc)
+    stack = open_ifgram_stack(folder)
+    assert stack.grid is None and stack.has_coherence and stack.family == "roipac"
+    out = run_step(tmp_path / "r", folder, method="sbas")
+    with h5py.File(out / "timeseries.h5") as f:
+        ts = f["timeseries"][:]
+        ry, rx = int(f.attrs["REF_Y"]), int(f.attrs["REF_X"])
+        assert "X_FIRST" not in f.attrs and "REF_LAT" not in f.attrs
+    full = ~data["gaps"].any(axis=0)
+    mean_coh = np.where(full, np.round(data["coherence"].mean(axis=0), 2), -1)
+    assert mean_coh[ry, rx] == mean_coh.max()
+    h5 = write_h5_stack(tmp_path / "ifgramStack.h5", {**data, "ref": (ry, rx)})
+    with h5py.File(run_step(tmp_path / "h", h5, method="sbas") / "timeseries.h5") as f:
+        np.testing.assert_allclose(ts, f["timeseries"][:], atol=1e-7)
+
+
+def test_zero_after_referencing_is_no_data_as_mintpy() -> None:
+    """MintPy turns a phase equal to the reference phase (0 after referencing) into no-data; the reference pixel
+    itself stays valid (series 0)."""
+    from mimtpy.inversion.engine import BlockParams, invert_block
+
+    data = synthetic_stack(3, 4, 6, neighbours=2, gap=0.0, noise=0.1, seed=3, ref=(1, 1))
+    phase = np.where(data["phase"] == 0, np.nan, data["phase"]).astype(np.float32)
+    ref_phase = phase[:, 1, 1].astype(np.float64)
+    phase[2, 0, 3] = phase[2, 1, 1]                  # one value equal to the reference's
+    net = Network.from_date12([(data["dates"][i], data["dates"][j]) for i, j in data["pairs"]])
+    params = BlockParams("sbas", "no", 1.0, 1e-4, False, 1.0, 1, 1, P2M, np.arange(6) / 30.0)
+    out = invert_block(phase, None, ref_phase, net, params, ref_pixel=1 * 4 + 1)
+    assert out["numInvIfgram"][0, 3] == net.num_ifgram - 1
+    assert out["numInvIfgram"][1, 1] == net.num_ifgram
+    np.testing.assert_array_equal(out["timeseries"][:, 1, 1], 0)
+    assert np.isfinite(out["timeseries"]).all()

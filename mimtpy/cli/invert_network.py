@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="an ifgramStack.h5, a folder of interferograms, or interferogram files (ROI_PAC .unw "
                              "with .rsc, GeoTIFF)")
     parser.add_argument("--method", choices=("sbas", "nsbas"), help="inversion method (default sbas)")
-    parser.add_argument("--weight-func", "-w", choices=("auto", "no", "coh", "var", "fim"),
-                        help="weight function (default auto: var with coherence, else no)")
+    parser.add_argument("--weight-func", "-w", choices=("no", "coh", "var", "fim"),
+                        help="weight function from coherence, as MintPy (default no)")
     parser.add_argument("--ref-lalo", nargs=2, metavar=("LAT", "LON"), help="reference pixel")
     parser.add_argument("--ref-area", nargs=4, metavar=("S", "N", "W", "E"), help="reference area (mean)")
     parser.add_argument("--min-ifgram", help="fewest valid interferograms of a solved pixel (default 1)")

@@ -64,7 +64,7 @@ def looks_of(stack: IfgramStack, cfg: InversionConfig) -> float:
 def read_masked(stack: IfgramStack, rows: slice, cols: slice, cfg: InversionConfig,
                 need_coh: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """(phase, coherence) of a window with the no-data rules applied (coherence mask)."""
-    phase, coh = stack.read(rows, cols)
+    phase, coh = stack.read(rows, cols, coherence=need_coh or cfg.mask_coherence is not None)
     if cfg.mask_coherence is not None and coh is not None:
         phase[~(np.nan_to_num(coh) >= cfg.mask_coherence)] = np.nan
     return phase, (coh if need_coh else None)
@@ -185,10 +185,63 @@ def network_figure(path: Path, stack: IfgramStack, bperp: np.ndarray, share: np.
     return path
 
 
+@dataclass(frozen=True)
+class BlockParams:
+    """What :func:`invert_block` needs besides the data (all plain values, so a block can run anywhere)."""
+
+    method: str
+    weight_func: str
+    looks: float
+    gamma: float
+    seasonal: bool
+    constraint_weight: float
+    min_ifgram: int
+    workers: int
+    phase_to_m: float
+    years: np.ndarray
+
+
+#: block result -> (output file key, dataset)
+BLOCK_OUTPUTS = {"timeseries": ("timeseries", "timeseries"),
+                 "temporalCoherence": ("temporalCoherence", "temporalCoherence"),
+                 "numInvIfgram": ("numInvIfgram", "mask"), "numComponent": ("numComponent", "numComponent"),
+                 "residualRMS": ("residualRMS", "residualRMS"), "velocity": ("velocity", "velocity"),
+                 "velocityStd": ("velocity", "velocityStd")}
+
+
+def invert_block(phase: np.ndarray, coh: np.ndarray | None, ref_phase: np.ndarray, network: Network,
+                 params: BlockParams, ref_pixel: int | None = None) -> dict[str, np.ndarray]:
+    """Invert one block: ``phase``/``coh`` (ifgram, rows, cols) in rad / 0..1 (NaN = no-data), ``ref_phase``
+    (ifgram,) subtracted first; as MintPy, a phase that is exactly 0 after this is no-data, except at the
+    reference pixel (``ref_pixel``: its flat index in the block, if there). Returns float32 maps (rows, cols) and
+    the time series (date, rows, cols) in m, plus ``validCount`` (valid values per interferogram) and
+    ``statusCount`` (pixels per status code). A pure function of arrays: the unit of work of the block pipeline."""
+    m, nrow, ncol = phase.shape
+    obs = (phase - np.asarray(ref_phase, dtype=np.float32)[:, None, None]).reshape(m, -1).T
+    keep = obs[ref_pixel].copy() if ref_pixel is not None else None
+    obs[obs == 0] = np.nan
+    if keep is not None:
+        obs[ref_pixel] = keep
+    weight = (coherence_to_weight(coh.reshape(m, -1).T, params.weight_func, params.looks)
+              if params.weight_func != "no" else None)
+    sol = solve_network(obs, network, params.method, weight, gamma=params.gamma, seasonal=params.seasonal,
+                        constraint_weight=params.constraint_weight, min_ifgram=params.min_ifgram,
+                        workers=params.workers)
+    ts_m = (sol.ts * params.phase_to_m).T
+    vel, std, _count = fit_lines(ts_m, params.years)
+    ok = sol.status == OK
+    maps = {"temporalCoherence": sol.tcoh, "numInvIfgram": np.where(ok, sol.nifg, 0),
+            "numComponent": np.where(ok, sol.ncomp, 0), "residualRMS": sol.rms * abs(params.phase_to_m),
+            "velocity": vel, "velocityStd": std}
+    out = {k: np.asarray(v, dtype=np.float32).reshape(nrow, ncol) for k, v in maps.items()}
+    out["timeseries"] = ts_m.reshape(-1, nrow, ncol).astype(np.float32)
+    out["validCount"] = np.isfinite(obs).sum(axis=0)
+    out["statusCount"] = np.bincount(sol.status, minlength=4)[:4]
+    return out
+
+
 def _weight_func(cfg: InversionConfig, stack: IfgramStack) -> str:
     func = cfg.weight_func
-    if func == "auto":
-        func = "var" if stack.has_coherence else "no"
     if func != "no" and not stack.has_coherence:
         raise InputError(f"mimtpy.inversion.weightFunc = {func} needs coherence, but {stack.source} has none")
     return func
@@ -264,26 +317,22 @@ def invert(cfg: InversionConfig, ctx: RunContext) -> list[Path]:
                                                      units=units))
                for key, (path, shapes, fattrs, fdates, units) in files.items()}
         out["timeseries"]["timeseries"].file.create_dataset("bperp", data=bperp.astype(np.float32))
+        if ctx.compute.use_dask:
+            logger.warning("mimtpy.compute.cluster = %s: the inversion runs its blocks on %d threads of this "
+                           "process (Dask comes with the shared block pipeline)", ctx.compute.cluster,
+                           ctx.compute.workers)
+        params = BlockParams(cfg.method, func, looks, cfg.gamma, cfg.seasonal, cons_w, cfg.min_ifgram,
+                             ctx.compute.workers, p2m, years)
         for rows in iterate_blocks(blocks, "inversion"):
             phase, coh = read_masked(stack, rows, slice(None), cfg, need_coh)
-            phase -= ref.phase.astype(np.float32)[:, None, None]
-            nrow = rows.stop - rows.start
-            obs = phase.reshape(m, -1).T
-            weight = coherence_to_weight(coh.reshape(m, -1).T, func, looks) if need_coh else None
-            sol = solve_network(obs, network, cfg.method, weight, gamma=cfg.gamma, seasonal=cfg.seasonal,
-                                constraint_weight=cons_w, min_ifgram=cfg.min_ifgram, workers=ctx.compute.workers)
-            valid_count += np.isfinite(obs).sum(axis=0)
-            status_count += np.bincount(sol.status, minlength=4)[:4]
-            ts_m = (sol.ts * p2m).T
-            out["timeseries"]["timeseries"][:, rows, :] = ts_m.reshape(N, nrow, W).astype(np.float32)
-            out["temporalCoherence"]["temporalCoherence"][rows, :] = sol.tcoh.reshape(nrow, W)
-            nifg = np.where(sol.status == OK, sol.nifg, 0)
-            out["numInvIfgram"]["mask"][rows, :] = nifg.reshape(nrow, W)
-            out["numComponent"]["numComponent"][rows, :] = np.where(sol.status == OK, sol.ncomp, 0).reshape(nrow, W)
-            out["residualRMS"]["residualRMS"][rows, :] = (sol.rms * abs(p2m)).reshape(nrow, W)
-            vel, std, _count = fit_lines(ts_m, years)
-            out["velocity"]["velocity"][rows, :] = vel.reshape(nrow, W)
-            out["velocity"]["velocityStd"][rows, :] = std.reshape(nrow, W)
+            ref_pixel = ((ref.row - rows.start) * W + ref.col if ref.area is None and rows.start <= ref.row < rows.stop
+                         else None)
+            result = invert_block(phase, coh, ref.phase, network, params, ref_pixel)
+            valid_count += result.pop("validCount")
+            status_count += result.pop("statusCount")
+            for key, (fname, dname) in BLOCK_OUTPUTS.items():
+                data = result[key]
+                out[fname][dname][(slice(None), rows) if data.ndim == 3 else rows] = data
         unsolved = "; ".join(f"{STATUS_NAMES[k]}: {int(status_count[k])}" for k in STATUS_NAMES if status_count[k])
         for handle in out.values():
             next(iter(handle.values())).file.attrs["mimtpy_unsolved_pixels"] = unsolved or "none"

@@ -38,9 +38,9 @@ class InversionConfig(SectionConfig):
     method: str = option("method", "sbas", "sbas = least squares, minimum-norm velocity across sub-networks "
                          "(MintPy); nsbas = LiCSBAS's temporal constraint bridging sub-networks", "choice",
                          choices=("sbas", "nsbas"))
-    weight_func: str = option("weightFunc", "auto", "weight of each interferogram from its coherence, as MintPy: "
-                              "no, coh, var (inverse phase variance), fim (Fisher information); auto = var when "
-                              "coherence is available, else no", "choice", choices=("auto", "no", "coh", "var", "fim"))
+    weight_func: str = option("weightFunc", "no", "weight of each interferogram from its coherence, as MintPy: "
+                              "no (classic SBAS), coh, var (inverse phase variance, MintPy's default), fim (Fisher "
+                              "information)", "choice", choices=("no", "coh", "var", "fim"))
     reference_point: tuple = option("referencePoint", "auto", "lat, lon of the reference pixel; auto = the stack's "
                                     "REF_Y/REF_X, else the pixel valid in every interferogram with the highest "
                                     "mean coherence (then the most stable)", "latlon")

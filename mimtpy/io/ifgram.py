@@ -12,6 +12,8 @@ Sources (tried in this order):
   from ``WAVELENGTH_METRES``; coherence from a ``*cc*.tif``/``*coh*.tif`` of the same pair in the folder.
 * ROI_PAC ``.unw`` with ``.rsc`` (+ ``.cor``): dates from ``DATE12`` (YYMMDD-YYMMDD) or the name,
   ``WAVELENGTH`` from the ``.rsc``.
+* LiCSBAS GEOCml folders: ``<pair>/<pair>.unw`` raw float32 (rad, 0 = no-data) + ``<pair>.cc``, grid from
+  ``EQA.dem_par``, wavelength from ``slc.mli.par``.
 
 Every interferogram is ``phase = phi(second date) - phi(first date)`` in radians with first < second.
 Problems name the file: interferograms on different grids, a pair given twice, unreadable dates, a
@@ -43,7 +45,7 @@ SENTINEL1_WAVELENGTH = 0.05546576
 _PAIR = re.compile(r"(?<!\d)(\d{8})[-_](\d{8})(?!\d)")
 
 #: (phase, coherence or None) of one window: (ifgram, rows, cols) float32, radians, NaN = no-data
-ReadFn = Callable[[slice, slice], tuple[np.ndarray, "np.ndarray | None"]]
+ReadFn = Callable[[slice, slice, bool], tuple[np.ndarray, "np.ndarray | None"]]
 
 
 @dataclass
@@ -95,12 +97,13 @@ class IfgramStack:
         sol = np.linalg.lstsq(a[:, 1:], np.asarray(self.bperp, dtype=np.float64), rcond=None)[0]
         return np.concatenate([[0.0], sol])
 
-    def read(self, rows: slice = slice(None), cols: slice = slice(None)) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, rows: slice = slice(None), cols: slice = slice(None),
+             coherence: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """(phase, coherence) of a window, each (ifgram, rows, cols) float32; NaN = no-data; coherence is
-        None when the stack has none."""
+        None when the stack has none or ``coherence`` is False (then it is not read)."""
         assert self._read is not None
         try:
-            return self._read(rows, cols)
+            return self._read(rows, cols, coherence)
         except MimtpyError:
             raise
         except (OSError, KeyError, RuntimeError, ValueError) as err:
@@ -175,12 +178,12 @@ def read_mintpy_ifgram_stack(path: Path, mask_conn_comp: bool = True,
     # a slice when nothing is dropped: h5py reads it far faster than a list of indices
     sel = slice(None) if idx.size == len(date12) else idx
 
-    def read(rows, cols):
+    def read(rows, cols, want_coh):
         with h5py.File(path, "r") as h:
             phase = _zero_to_nan(h["unwrapPhase"][sel, rows, cols])
             if has_cc:
                 phase[h["connectComponent"][sel, rows, cols] == 0] = np.nan
-            coh = h["coherence"][sel, rows, cols].astype(np.float32) if has_coh else None
+            coh = h["coherence"][sel, rows, cols].astype(np.float32) if has_coh and want_coh else None
         return phase, coh
 
     return IfgramStack(path, "mintpy", attrs, grid, int(shape[1]), int(shape[2]), kept, bperp[idx], has_coh,
@@ -260,12 +263,149 @@ def _family(path: Path) -> str:
     if path.suffix.lower() in (".tif", ".tiff"):
         return "geotiff"
     if path.suffix.lower() == ".unw":
+        if not path.with_name(path.name + ".rsc").exists() and _geocml_root(path) is not None:
+            return "licsbas"
         return "roipac"
     raise ProductError(f"{path}: not an interferogram file (expected .unw with .rsc, *.geo.unw.tif or a "
                        "GeoTIFF of unwrapped phase)")
 
 
+def _geocml_root(path: Path) -> Path | None:
+    """The LiCSBAS GEOCml folder of an interferogram ``<GEOCml>/<pair>/<pair>.unw`` (it holds EQA.dem_par)."""
+    for folder in (path.parent, path.parent.parent):
+        if (folder / "EQA.dem_par").exists():
+            return folder
+    return None
+
+
+def _par(path: Path) -> dict[str, str]:
+    """``key: value [unit]`` lines of a GAMMA .par file (first word of the value)."""
+    if not path.exists():
+        raise ProductError(f"{path}: file not found (needed to read LiCSBAS GEOCml interferograms)")
+    out = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.partition(":")
+        if sep and value.split():
+            out[key.strip()] = value.split()[0]
+    return out
+
+
+def _open_geocml(paths: list[Path]) -> IfgramStack:
+    """LiCSBAS GEOCml interferograms: raw little-endian float32 ``<pair>.unw`` (rad, 0 = no-data) and
+    ``<pair>.cc`` (uint8 0-255 or float32), size from ``slc.mli.par``, grid from ``EQA.dem_par`` (corner_lat/lon
+    = centre of the first pixel), wavelength from ``radar_frequency``."""
+    root = _geocml_root(paths[0])
+    assert root is not None
+    dem = _par(root / "EQA.dem_par")
+    try:
+        width, length = int(dem["width"]), int(dem["nlines"])
+        post_lat, post_lon = float(dem["post_lat"]), float(dem["post_lon"])
+        grid = Grid(width, length, float(dem["corner_lon"]) - post_lon / 2, float(dem["corner_lat"]) - post_lat / 2,
+                    post_lon, post_lat)
+    except (KeyError, ValueError) as err:
+        raise ProductError(f"{root / 'EQA.dem_par'}: missing or malformed {err}") from None
+    attrs = grid.to_attrs()
+    mli = root / "slc.mli.par"
+    if mli.exists() and "radar_frequency" in _par(mli):
+        attrs["WAVELENGTH"] = repr(299792458.0 / float(_par(mli)["radar_frequency"]))
+    else:
+        attrs["WAVELENGTH"] = str(SENTINEL1_WAVELENGTH)
+    seen: dict[tuple[str, str], Path] = {}
+    pairs, cc_files = [], []
+    for path in paths:
+        if _geocml_root(path) != root:
+            raise ProductError(f"{path}: not in the GEOCml folder {root} of {paths[0]}")
+        pair = _check_pair(_pair_from_text(path.name) or ("?", "?"), path)
+        if pair in seen:
+            raise ProductError(f"{path}: pair {pair[0]}_{pair[1]} is already given by {seen[pair]}")
+        seen[pair] = path
+        if path.stat().st_size != 4 * width * length:
+            raise ProductError(f"{path}: {path.stat().st_size} bytes, expected {4 * width * length} for "
+                               f"{length} x {width} float32 (EQA.dem_par); interferograms on another grid?")
+        pairs.append(pair)
+        cc = path.with_suffix(".cc")
+        cc_files.append(cc if cc.exists() else None)
+    order = sorted(range(len(pairs)), key=lambda k: pairs[k])
+    files = [paths[k] for k in order]
+    pairs = [pairs[k] for k in order]
+    cc_files = [cc_files[k] for k in order]
+    has_coh = all(c is not None for c in cc_files)
+
+    def window(path: Path, dtype, rows: slice, cols: slice) -> np.ndarray:
+        return np.array(np.memmap(path, dtype=dtype, mode="r", shape=(length, width))[rows, cols])
+
+    def read(rows, cols, want_coh):
+        phase = np.stack([_zero_to_nan(window(f, "<f4", rows, cols)) for f in files])
+        coh = None
+        if has_coh and want_coh:
+            layers = []
+            for c in cc_files:
+                dtype = np.uint8 if c.stat().st_size == width * length else "<f4"
+                data = window(c, dtype, rows, cols).astype(np.float32)
+                layers.append(data / 255.0 if dtype == np.uint8 else data)
+            coh = np.stack(layers)
+        return phase, coh
+
+    attrs["FILE_PATH"] = str(root)
+    return IfgramStack(root, "licsbas", attrs, grid, length, width, pairs, np.zeros(len(pairs)), has_coh, files,
+                       read)
+
+
+def _open_roipac_radar(paths: list[Path]) -> IfgramStack:
+    """Radar-coded ROI_PAC ``.unw`` (+ ``.cor``): two float32 bands interleaved by line, band 2 = data;
+    no grid (outputs keep radar coordinates, as MintPy's)."""
+    first = read_rsc(paths[0])
+    try:
+        width = int(first["WIDTH"])
+        length = int(first.get("FILE_LENGTH", first.get("LENGTH", "")))
+    except ValueError:
+        raise ProductError(f"{paths[0]}.rsc: WIDTH and FILE_LENGTH are needed") from None
+    seen: dict[tuple[str, str], Path] = {}
+    pairs, cor = [], []
+    for path in paths:
+        rsc = read_rsc(path)
+        if (rsc.get("WIDTH"), rsc.get("FILE_LENGTH", rsc.get("LENGTH"))) != (str(width), str(length)):
+            raise ProductError(f"{path}: {rsc.get('FILE_LENGTH')} x {rsc.get('WIDTH')} pixels differ from {paths[0]}: "
+                               f"{length} x {width}")
+        if path.stat().st_size != 8 * width * length:
+            raise ProductError(f"{path}: {path.stat().st_size} bytes, expected {8 * width * length} for "
+                               f"{length} x {width} two-band float32")
+        pair = _roipac_pair(path)
+        if pair in seen:
+            raise ProductError(f"{path}: pair {pair[0]}_{pair[1]} is already given by {seen[pair]}")
+        seen[pair] = path
+        pairs.append(pair)
+        c = path.with_suffix(".cor")
+        cor.append(c if c.exists() and c.stat().st_size == 8 * width * length else None)
+    order = sorted(range(len(pairs)), key=lambda k: pairs[k])
+    files, pairs, cor = [paths[k] for k in order], [pairs[k] for k in order], [cor[k] for k in order]
+    has_coh = all(c is not None for c in cor)
+    attrs = {k: v for k, v in first.items() if k not in ("DATE12", "FILE_TYPE")}
+    attrs.update(LENGTH=str(length), WIDTH=str(width))
+
+    def band2(path: Path, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+        bil = np.memmap(path, dtype=np.float32, mode="r", shape=(length, 2, width))
+        return np.array(bil[rows, 1, cols]), np.array(bil[rows, 0, cols])
+
+    def read(rows, cols, want_coh):
+        layers = []
+        for f in files:
+            data, amp = band2(f, rows, cols)
+            data[(data == 0) & (amp == 0)] = np.nan
+            layers.append(_zero_to_nan(data))
+        coh = (np.stack([band2(c, rows, cols)[0] for c in cor]).astype(np.float32) if has_coh and want_coh
+               else None)
+        return np.stack(layers), coh
+
+    return IfgramStack(files[0].parent, "roipac", attrs, None, length, width, pairs, np.zeros(len(pairs)), has_coh,
+                       files, read)
+
+
 def _files_in_folder(folder: Path) -> list[Path]:
+    if (folder / "EQA.dem_par").exists():
+        found = sorted(folder.glob("*_*/*_*.unw"))
+        if found:
+            return found
     for pattern in ("ifgramStack.h5", "inputs/ifgramStack.h5"):
         if (folder / pattern).exists():
             return [folder / pattern]
@@ -285,6 +425,10 @@ def _open_files(paths: list[Path]) -> IfgramStack:
     if len(families) > 1:
         raise InputError(f"interferograms of different kinds ({', '.join(sorted(families))}); give one kind")
     family = families.pop()
+    if family == "licsbas":
+        return _open_geocml(paths)
+    if family == "roipac" and "X_FIRST" not in read_rsc(paths[0]):
+        return _open_roipac_radar(paths)
     products, pairs, coh_files, seen = [], [], [], {}
     grid0: Grid | None = None
     attrs0: dict[str, str] = {}
@@ -333,10 +477,10 @@ def _open_files(paths: list[Path]) -> IfgramStack:
         attrs.setdefault("PLATFORM", "Sen")
     attrs["FILE_PATH"] = str(files[0].parent)
 
-    def read(rows, cols):
+    def read(rows, cols, want_coh):
         phase = np.stack([_zero_to_nan(p.read(next(iter(p.datasets)), rows, cols)) for p in products])
         coh = None
-        if has_coh:
+        if has_coh and want_coh:
             coh = np.stack([np.asarray(c.read(next(iter(c.datasets)), rows, cols)) for c in coh_products])
             if coh.dtype == np.uint8:
                 coh = coh.astype(np.float32) / 255.0
@@ -350,8 +494,8 @@ def _open_files(paths: list[Path]) -> IfgramStack:
 def open_ifgram_stack(paths: str | Path | Sequence[str | Path], mask_conn_comp: bool = True,
                       drop_untouched: bool = False) -> IfgramStack:
     """Open a network of interferograms: one MintPy ``ifgramStack.h5``, one folder of interferograms
-    (LiCSAR GEOC, ROI_PAC, PyRate/GAMMA GeoTIFFs, or a MintPy project folder with ``inputs/ifgramStack.h5``),
-    or a list of interferogram files of one kind. See the module docstring for the conventions.
+    (LiCSAR GEOC, LiCSBAS GEOCml, ROI_PAC, PyRate/GAMMA GeoTIFFs, or a MintPy project folder with
+    ``inputs/ifgramStack.h5``), or a list of interferogram files of one kind (conventions: module docstring).
 
     ``mask_conn_comp``: ``connectComponent == 0`` is no-data (MintPy stacks); ``drop_untouched``: leave out
     dates whose interferograms are all dropped (else a ProductError names them)."""
