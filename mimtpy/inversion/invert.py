@@ -34,7 +34,8 @@ class InversionConfig(SectionConfig):
     HELP: ClassVar[str] = ("Network inversion of interferograms into a time series, SBAS or NSBAS "
                            "(inversion; script invert_network.py)")
     dataset: tuple = option("DataSet", "none", "interferograms: a MintPy ifgramStack.h5, a folder of interferograms "
-                            "(LiCSAR GEOC, PyRate/GAMMA GeoTIFFs, ROI_PAC .unw+.rsc) or interferogram files", "paths")
+                            "(LiCSAR GEOC, LiCSBAS GEOCml, PyRate/GAMMA GeoTIFFs, ROI_PAC .unw+.rsc) or interferogram "
+                            "files", "paths")
     method: str = option("method", "sbas", "sbas = least squares, minimum-norm velocity across sub-networks "
                          "(MintPy); nsbas = LiCSBAS's temporal constraint bridging sub-networks", "choice",
                          choices=("sbas", "nsbas"))
