@@ -217,7 +217,9 @@ def invert_block(phase: np.ndarray, coh: np.ndarray | None, ref_phase: np.ndarra
     the time series (date, rows, cols) in m, plus ``validCount`` (valid values per interferogram) and
     ``statusCount`` (pixels per status code). A pure function of arrays: the unit of work of the block pipeline."""
     m, nrow, ncol = phase.shape
-    obs = (phase - np.asarray(ref_phase, dtype=np.float32)[:, None, None]).reshape(m, -1).T
+    obs = np.empty((nrow * ncol, m), dtype=np.float32)       # (pixel, ifgram), the layout of the kernel
+    obs[:] = phase.reshape(m, -1).T
+    obs -= np.asarray(ref_phase, dtype=np.float32)[None, :]
     keep = obs[ref_pixel].copy() if ref_pixel is not None else None
     obs[obs == 0] = np.nan
     if keep is not None:

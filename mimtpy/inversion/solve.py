@@ -164,23 +164,32 @@ def coherence_to_weight(coherence: np.ndarray, func: str, looks: float = 1.0) ->
         raise InputError(f"weight function '{func}' is not one of {', '.join(WEIGHT_FUNCS)}")
     if func == "no":
         return None
+    coherence = np.asarray(coherence)
+    L = max(int(np.rint(looks)), 1)
+    lut = phase_variance_lut(min(L, 80), 0.005) if func == "var" else None
+    flat = coherence.reshape(-1)
+    weight = np.empty(flat.size, dtype=np.float32)
+    chunk = 1 << 20                                  # float64 work in chunks: bounded memory
+    for start in range(0, flat.size, chunk):
+        weight[start:start + chunk] = _weight_chunk(flat[start:start + chunk], func, L, lut)
+    return weight.reshape(coherence.shape)
+
+
+def _weight_chunk(values: np.ndarray, func: str, L: int, lut: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     eps = 5e-2
-    coh = np.array(coherence, dtype=np.float64)
+    coh = np.array(values, dtype=np.float64)
     coh[np.isnan(coh)] = eps
     coh[coh < eps] = eps
-    L = max(int(np.rint(looks)), 1)
     if func == "coh":
-        weight = coh
-    elif func == "fim":
+        return coh
+    if func == "fim":
         c = np.minimum(coh, 1 - 1e-3)
-        weight = 2.0 * L * c**2 / (1 - c**2)
-    else:
-        step = 0.005
-        lut_coh, lut_var = phase_variance_lut(min(L, 80), step)
-        c = np.clip(coh, lut_coh.min(), lut_coh.max())
-        idx = np.array((c - lut_coh.min()) / step, np.int16)
-        weight = 1.0 / lut_var[idx]
-    return weight.astype(np.float32)
+        return 2.0 * L * c**2 / (1 - c**2)
+    assert lut is not None
+    lut_coh, lut_var = lut
+    c = np.clip(coh, lut_coh.min(), lut_coh.max())
+    idx = np.array((c - lut_coh.min()) / 0.005, np.int16)
+    return 1.0 / lut_var[idx]
 
 
 # ----------------------------------------------------------------------------------------------- solve
