@@ -201,6 +201,9 @@ class BlockParams:
     years: np.ndarray
 
 
+#: largest block in pixels (smaller blocks when mimtpy.compute.maxMemory asks for them)
+BLOCK_PIXELS = 1 << 16
+
 #: block result -> (output file key, dataset)
 BLOCK_OUTPUTS = {"timeseries": ("timeseries", "timeseries"),
                  "temporalCoherence": ("temporalCoherence", "temporalCoherence"),
@@ -292,8 +295,11 @@ def invert(cfg: InversionConfig, ctx: RunContext) -> list[Path]:
     cons_w = 1.0
     if need_coh:
         cons_w = float(coherence_to_weight(np.array([0.1]), func, looks)[0])
-    bytes_per_row = W * (m * 24 + N * 24 + 64)
-    blocks = row_blocks(L, bytes_per_row, ctx.compute.max_memory)
+    # memory of one row of a block: phase, observations, mask (+ coherence, weights, sqrt weights), outputs
+    bytes_per_row = W * (m * (18 + (20 if need_coh else 0)) + N * 24 + 64)
+    # blocks of at most ~65k pixels even when the budget allows more: the transposes and grouping stay in cache
+    cap = BLOCK_PIXELS // max(W, 1) * bytes_per_row / 1024**3
+    blocks = row_blocks(L, bytes_per_row, min(ctx.compute.max_memory, max(cap, bytes_per_row / 1024**3)))
     years = decimal_years(dates)
     names = dict(zip(("timeseries", "temporalCoherence", "numInvIfgram", "numComponent", "residualRMS",
                       "velocity"), OUTPUT_NAMES, strict=True))
