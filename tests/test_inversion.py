@@ -330,3 +330,21 @@ def test_zero_after_referencing_is_no_data_as_mintpy() -> None:
     assert out["numInvIfgram"][1, 1] == net.num_ifgram
     np.testing.assert_array_equal(out["timeseries"][:, 1, 1], 0)
     assert np.isfinite(out["timeseries"]).all()
+
+
+def test_row_blocks_give_the_same_result(tmp_path: Path) -> None:
+    from mimtpy.config import ComputeConfig
+
+    data = synthetic_stack(10, 12, 8, neighbours=2, gap=0.1, noise=0.1, seed=8, ref=(6, 3))
+    stack = write_h5_stack(tmp_path / "ifgramStack.h5", data)
+    results = []
+    for name, memory in (("one", 4.0), ("rows", 1e-4)):
+        for method in ("sbas", "nsbas"):
+            cfg = InversionConfig(dataset=(str(stack),), method=method, weight_func="var", figure=False,
+                                  outdir=tmp_path / f"{name}_{method}")
+            invert.run(cfg, RunContext(tmp_path, compute=ComputeConfig(max_memory=memory, num_worker="2")))
+            with h5py.File(tmp_path / f"{name}_{method}" / "timeseries.h5") as f:
+                results.append(f["timeseries"][:])
+    np.testing.assert_allclose(results[0], results[2], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(results[1], results[3], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(results[0][:, 6, 3], 0)
