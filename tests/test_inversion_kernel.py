@@ -34,6 +34,8 @@ def random_obs(rng: np.random.Generator, net: Network, num_pixel: int, gap: floa
     k = rng.integers(1, net.num_date - 1)
     cross = (net.ifg_i < k) & (net.ifg_j >= k)
     obs[: num_pixel // 3][:, cross] = np.nan
+    d = rng.integers(1, net.num_date)                 # some pixels: a date without any interferogram
+    obs[num_pixel // 3: num_pixel // 3 + 20][:, (net.ifg_i == d) | (net.ifg_j == d)] = np.nan
     obs[-3:] = np.nan                                # no data at all
     return obs.astype(np.float32)
 
@@ -61,6 +63,7 @@ def test_kernel_equals_numpy_reference(seed: int, method: str, weighted: bool) -
     np.testing.assert_array_equal(fast.ncomp[ok], ref.ncomp[ok])
     np.testing.assert_array_equal(fast.nifg, ref.nifg)
     if method == "nsbas":
+        assert ok[240 // 3: 240 // 3 + 20].sum() >= 15   # isolated dates are bridged by the constraint
         np.testing.assert_allclose(fast.model[ok], ref.model[ok], rtol=0, atol=tol * np.abs(ref.model[ok]).max())
     else:
         assert set(np.unique(fast.ncomp[ok])) >= {1, 2}

@@ -1,6 +1,7 @@
 """Against the peer: MintPy 1.6.4 ``ifgram_inversion.py`` on an ifgramStack.h5 written by MintPy's own
-writer, 60 x 60 pixels, 10 % random gaps: the same time series (1e-5 m) wherever both solve, without
-weights and with MintPy's ``var`` weights; the same temporal coherence.
+writer, 60 x 60 pixels, 10 % random gaps and a 10 x 10 corner split into two sub-networks: the same time series
+(1e-5 m) wherever both solve (also the minimum-norm solution of the split corner), without weights and with
+MintPy's ``var`` weights; the same temporal coherence and number of interferograms.
 
 Skipped when MintPy is not installed (extra 'peer').
 """
@@ -26,6 +27,10 @@ BIN = Path(sys.executable).parent
 def peer_stack(tmp_path_factory) -> tuple[Path, dict]:
     work = tmp_path_factory.mktemp("peer")
     data = synthetic_stack(60, 60, 20, neighbours=3, gap=0.1, noise=0.3, seed=7, ref=(30, 30))
+    # a corner where every interferogram across dates 9 -> 10 is missing: two sub-networks (minimum norm)
+    cross = np.array([i <= 9 < j for i, j in data["pairs"]])
+    data["phase"][np.ix_(cross, np.arange(10), np.arange(10))] = 0
+    data["gaps"][np.ix_(cross, np.arange(10), np.arange(10))] = True
     return write_mintpy_stack(work / "ifgramStack.h5", data), data
 
 
@@ -53,7 +58,10 @@ def test_time_series_equal_mintpy_ifgram_inversion(peer_stack, weight: str) -> N
         tcoh = f["temporalCoherence"][:]
     with h5py.File(work / "ours" / "numInvIfgram.h5") as f:
         num = f["mask"][:]
+    with h5py.File(work / "ours" / "numComponent.h5") as f:
+        ncomp = f["numComponent"][:]
     both = (num_ref > 0) & np.isfinite(ts).all(axis=0)
+    assert (ncomp[both] == 2).sum() > 80 and np.all(ncomp[:10, :10][both[:10, :10]] == 2)
     assert both.mean() > 0.95                       # nearly every pixel has gaps: the per-pixel path is tested
     assert (data["gaps"][:, both].any(axis=0)).mean() > 0.9
     np.testing.assert_allclose(ts[:, both], ts_ref[:, both], rtol=0, atol=1e-5)
