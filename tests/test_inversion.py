@@ -367,3 +367,16 @@ def test_reference_area_and_rerun_skips(tmp_path: Path) -> None:
     stamp = [p.stat().st_mtime_ns for p in written]
     assert invert.run(cfg, RunContext(tmp_path)) == written
     assert [p.stat().st_mtime_ns for p in written] == stamp
+
+
+def test_folder_of_geotiffs_named_by_pair(tmp_path: Path) -> None:
+    data = synthetic_stack(10, 12, 5, neighbours=2, gap=0.0, seed=0)
+    folder = tmp_path / "ifgs"
+    folder.mkdir()
+    for k, (i, j) in enumerate(data["pairs"]):
+        write_geotiff(folder / f"{data['dates'][i]}_{data['dates'][j]}.tif", data["phase"][k], GRID,
+                      {"WAVELENGTH": WAVELENGTH})
+        write_geotiff(folder / f"{data['dates'][i]}_{data['dates'][j]}_coh.tif", data["coherence"][k], GRID)
+    stack = open_ifgram_stack(folder)
+    assert stack.num_ifgram == len(data["pairs"]) and stack.has_coherence
+    np.testing.assert_allclose(stack.read()[0], np.where(data["phase"] == 0, np.nan, data["phase"]))

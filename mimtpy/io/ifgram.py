@@ -416,8 +416,13 @@ def _files_in_folder(folder: Path) -> list[Path]:
     found = [p for p in sorted(folder.glob("*.tif")) if "unw" in p.name.lower()]
     if found:
         return found
-    raise ProductError(f"{folder}: no interferograms found (ifgramStack.h5, LiCSAR */*.geo.unw.tif, ROI_PAC "
-                       "*.unw or *unw*.tif)")
+    # GeoTIFFs named by their pair, other than coherence
+    found = [p for p in sorted(folder.glob("*.tif")) if _pair_from_text(p.name)
+             and not any(k in p.name.lower() for k in ("cc", "coh", "cor"))]
+    if found:
+        return found
+    raise ProductError(f"{folder}: no interferograms found (ifgramStack.h5, LiCSAR */*.geo.unw.tif, LiCSBAS "
+                       "GEOCml */*.unw, ROI_PAC *.unw, *unw*.tif or *YYYYMMDD_YYYYMMDD*.tif)")
 
 
 def _open_files(paths: list[Path]) -> IfgramStack:
