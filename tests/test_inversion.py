@@ -47,7 +47,7 @@ def linear_split_data(length: int = 10, width: int = 12) -> dict:
     dates = network_dates(10)
     pairs = nearest_pairs(10, 2)
     t = np.arange(10) * 12 / 365.25
-    rate = np.linspace(-0.06, 0.03, width)[None, :] + 0.002 * np.arange(length)[:, None]   # no two pixels alike
+    rate = np.linspace(-0.06, 0.03, width)[None, :] * np.ones((length, 1))   # column 9 = copies of the reference
     disp = rate[None] * t[:, None, None]
     ii = np.array([p[0] for p in pairs])
     jj = np.array([p[1] for p in pairs])
@@ -316,19 +316,22 @@ def test_radar_coded_roipac(tmp_path: Path) -> None:
 
 def test_zero_after_referencing_is_no_data_as_mintpy() -> None:
     """MintPy turns a phase equal to the reference phase (0 after referencing) into no-data; the reference pixel
-    itself stays valid (series 0)."""
+    and pixels equal to it everywhere stay valid (series 0)."""
     from mimtpy.inversion.engine import BlockParams, invert_block
 
     data = synthetic_stack(3, 4, 6, neighbours=2, gap=0.0, noise=0.1, seed=3, ref=(1, 1))
     phase = np.where(data["phase"] == 0, np.nan, data["phase"]).astype(np.float32)
     ref_phase = phase[:, 1, 1].astype(np.float64)
     phase[2, 0, 3] = phase[2, 1, 1]                  # one value equal to the reference's
+    phase[:, 2, 0] = phase[:, 1, 1]                  # a copy of the reference pixel
     net = Network.from_date12([(data["dates"][i], data["dates"][j]) for i, j in data["pairs"]])
     params = BlockParams("sbas", "no", 1.0, 1e-4, False, 1.0, 1, 1, P2M, np.arange(6) / 30.0)
-    out = invert_block(phase, None, ref_phase, net, params, ref_pixel=1 * 4 + 1)
+    out = invert_block(phase, None, ref_phase, net, params)
     assert out["numInvIfgram"][0, 3] == net.num_ifgram - 1
     assert out["numInvIfgram"][1, 1] == net.num_ifgram
     np.testing.assert_array_equal(out["timeseries"][:, 1, 1], 0)
+    np.testing.assert_array_equal(out["timeseries"][:, 2, 0], 0)
+    assert out["numInvIfgram"][2, 0] == net.num_ifgram
     assert np.isfinite(out["timeseries"]).all()
 
 

@@ -213,20 +213,20 @@ BLOCK_OUTPUTS = {"timeseries": ("timeseries", "timeseries"),
 
 
 def invert_block(phase: np.ndarray, coh: np.ndarray | None, ref_phase: np.ndarray, network: Network,
-                 params: BlockParams, ref_pixel: int | None = None) -> dict[str, np.ndarray]:
+                 params: BlockParams) -> dict[str, np.ndarray]:
     """Invert one block: ``phase``/``coh`` (ifgram, rows, cols) in rad / 0..1 (NaN = no-data), ``ref_phase``
-    (ifgram,) subtracted first; as MintPy, a phase that is exactly 0 after this is no-data, except at the
-    reference pixel (``ref_pixel``: its flat index in the block, if there). Returns float32 maps (rows, cols) and
-    the time series (date, rows, cols) in m, plus ``validCount`` (valid values per interferogram) and
-    ``statusCount`` (pixels per status code). A pure function of arrays: the unit of work of the block pipeline."""
+    (ifgram,) subtracted first. As MintPy, a phase that is exactly 0 after this is no-data, except in pixels equal
+    to the reference in every interferogram (the reference pixel and its copies: their series is 0). Returns
+    float32 maps (rows, cols) and the time series (date, rows, cols) in m, plus ``validCount`` (valid values per
+    interferogram) and ``statusCount`` (pixels per status code). A pure function of arrays: the unit of work of
+    the block pipeline."""
     m, nrow, ncol = phase.shape
     obs = np.empty((nrow * ncol, m), dtype=np.float32)       # (pixel, ifgram), the layout of the kernel
     obs[:] = phase.reshape(m, -1).T
     obs -= np.asarray(ref_phase, dtype=np.float32)[None, :]
-    keep = obs[ref_pixel].copy() if ref_pixel is not None else None
-    obs[obs == 0] = np.nan
-    if keep is not None:
-        obs[ref_pixel] = keep
+    zero = obs == 0
+    zero[np.all(zero | np.isnan(obs), axis=1)] = False      # the reference pixel and exact copies of it
+    obs[zero] = np.nan
     weight = (coherence_to_weight(coh.reshape(m, -1).T, params.weight_func, params.looks)
               if params.weight_func != "no" else None)
     sol = solve_network(obs, network, params.method, weight, gamma=params.gamma, seasonal=params.seasonal,
@@ -333,9 +333,7 @@ def invert(cfg: InversionConfig, ctx: RunContext) -> list[Path]:
                              ctx.compute.workers, p2m, years)
         for rows in iterate_blocks(blocks, "inversion"):
             phase, coh = read_masked(stack, rows, slice(None), cfg, need_coh)
-            ref_pixel = ((ref.row - rows.start) * W + ref.col if ref.area is None and rows.start <= ref.row < rows.stop
-                         else None)
-            result = invert_block(phase, coh, ref.phase, network, params, ref_pixel)
+            result = invert_block(phase, coh, ref.phase, network, params)
             valid_count += result.pop("validCount")
             status_count += result.pop("statusCount")
             for key, (fname, dname) in BLOCK_OUTPUTS.items():
