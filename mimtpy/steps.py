@@ -19,6 +19,7 @@ from mimtpy.template import nearest
 #: step modules in the order the App runs them
 STEP_MODULES = (
     "mimtpy.tools.synthetic",
+    "mimtpy.inversion.invert",
     "mimtpy.basic.velcumu",
     "mimtpy.analysis.horzvert",
     "mimtpy.analysis.concatenation",

@@ -111,7 +111,7 @@ def _run_block(inputs: Mapping[str, ArrayLike], func: Callable, rows: slice) -> 
 
 
 def plan_blocks(inputs: Mapping[str, ArrayLike], max_memory: float, in_flight: int, work_factor: float = 1.0,
-                out_bytes_per_row: int = 0) -> list[slice]:
+                out_bytes_per_row: int = 0, max_rows: int | None = None) -> list[slice]:
     """Row blocks of ``inputs`` (all of one height) such that ``in_flight`` blocks of inputs,
     their temporaries (``work_factor`` x the input) and outputs fit in ``max_memory`` GB."""
     shapes = {name: tuple(a.shape[-2:]) for name, a in inputs.items()}
@@ -123,13 +123,14 @@ def plan_blocks(inputs: Mapping[str, ArrayLike], max_memory: float, in_flight: i
     read_per_row = sum(row_bytes(a) for a in inputs.values())
     per_row = read_per_row * (1.0 + work_factor) + out_bytes_per_row
     budget_rows = row_blocks(length, int(per_row * max(1, in_flight)), max_memory)[0].stop
-    rows = max(1, min(budget_rows, MAX_BLOCK_INPUT // max(1, read_per_row)))
+    rows = max(1, min(budget_rows, MAX_BLOCK_INPUT // max(1, read_per_row), max_rows or length))
     return [slice(r, min(r + rows, length)) for r in range(0, length, rows)]
 
 
 def process_blocks(inputs: Mapping[str, ArrayLike], func: Callable[[dict[str, Any]], Mapping[str, Any]],
                    writer: BlockWriter, max_memory: float, *, workers: int = 1, cluster: str | None = None,
-                   desc: str = "blocks", work_factor: float = 1.0, out_bytes_per_row: int = 0) -> int:
+                   desc: str = "blocks", work_factor: float = 1.0, out_bytes_per_row: int = 0,
+                   max_rows: int | None = None) -> int:
     """Run ``func`` over row blocks of ``inputs`` and write each result with ``writer``.
 
     ``inputs``: array-likes sharing their last two axes (rows, columns); ``func`` receives
@@ -137,11 +138,11 @@ def process_blocks(inputs: Mapping[str, ArrayLike], func: Callable[[dict[str, An
     block's rows on the second-to-last axis. For Dask (``cluster`` = 'local' or a scheduler
     address) ``func`` and ``inputs`` must pickle: module-level functions bound with
     ``functools.partial``, :class:`~mimtpy.io.product.DatasetArray` windows. Returns the number
-    of blocks.
+    of blocks. ``max_rows`` caps the block height (kernels that work best on cache-sized blocks).
     """
     workers = max(1, int(workers))
     in_flight = workers + 1
-    blocks = plan_blocks(inputs, max_memory, in_flight, work_factor, out_bytes_per_row)
+    blocks = plan_blocks(inputs, max_memory, in_flight, work_factor, out_bytes_per_row, max_rows)
     progress = Progress(len(blocks), desc)
     try:
         if cluster and cluster.strip().lower() not in ("no", "none", "false"):

@@ -26,6 +26,7 @@ from mimtpy.io.hdf5 import (
     write_h5,
     write_hdfeos5,
 )
+from mimtpy.io.ifgram import IfgramStack, open_ifgram_stack
 from mimtpy.io.netcdf import is_cube, is_zarr, read_cube
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
@@ -78,6 +79,5 @@ def open_product(path: str | Path) -> Product:
     raise ProductError(f"{path}: unknown product type (supported: {kinds})")
 
 
-__all__ = ["READERS", "DatasetInfo", "Product", "open_product", "read_settings", "stream_h5", "stream_hdfeos5",
-           "write_cube",
-           "write_geotiff", "write_h5", "write_hdfeos5"]
+__all__ = ["READERS", "DatasetInfo", "IfgramStack", "Product", "open_ifgram_stack", "open_product", "read_settings",
+           "stream_h5", "stream_hdfeos5", "write_cube", "write_geotiff", "write_h5", "write_hdfeos5"]
