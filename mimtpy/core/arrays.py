@@ -96,9 +96,14 @@ class ResampledArray(LazyArray):
         kind = np.dtype(source.dtype).kind
         self.dtype = FLOAT
         self.nearest = method == "nearest" or kind != "f"
-        # source rows one output row needs (whole source width: conservative), plus float64 work arrays
-        rows_per_row = max(1.0, abs(dst.y_step / src.y_step)) if src.y_step else 1.0
-        self.row_bytes = int(source_row_bytes(source) * rows_per_row * 2 + math.prod(self.lead or (1,)) * dst.width * 8)
+        # source rows one output row needs (whole source width: conservative), plus float64 work arrays; a grid
+        # on the same lattice is only cut (no work arrays)
+        lead_bytes = math.prod(self.lead or (1,)) * dst.width
+        if src == dst or self.offset is not None:
+            self.row_bytes = int(source_row_bytes(source) + lead_bytes * 4)
+        else:
+            rows_per_row = max(1.0, abs(dst.y_step / src.y_step)) if src.y_step else 1.0
+            self.row_bytes = int(source_row_bytes(source) * rows_per_row * 2 + lead_bytes * 8)
 
     def _coords(self, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
         """Source row/column coordinates (float, whole-grid frame) of the window's pixel centres."""

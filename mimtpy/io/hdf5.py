@@ -198,7 +198,8 @@ def stream_h5(
     dtypes: dict[str, np.dtype] | None = None,
 ) -> Iterator[dict[str, h5py.Dataset]]:
     """Create a MintPy-compatible ``.h5`` whose datasets (float32 unless ``dtypes`` says otherwise;
-    NaN/0 where never written) are filled piece by piece, chunked and lzf-compressed.
+    NaN/0 where never written) are filled piece by piece, chunked; 3-D cubes lzf-compressed (2-D maps are
+    left uncompressed, as MintPy writes them: compressing noisy float maps costs more time than it saves).
 
     Yields ``{name: dataset}`` (assign windows, e.g. ``out["timeseries"][i] = epoch``); the
     file appears under ``path`` only when the block completes (atomic, like :func:`write_h5`).
@@ -209,7 +210,8 @@ def stream_h5(
             dtype = np.dtype((dtypes or {}).get(name, np.float32))
             fill = np.nan if dtype.kind == "f" else 0
             datasets[name] = f.create_dataset(name, shape=shape, dtype=dtype, chunks=cube_chunks(shape),
-                                              fillvalue=fill, compression="lzf" if cube_chunks(shape) else None)
+                                              fillvalue=fill, compression="lzf" if len(shape) == 3 and 0 not in shape
+                                              else None)
             if units and name in units:
                 datasets[name].attrs["UNIT"] = units[name]
         yield datasets
