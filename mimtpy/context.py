@@ -50,6 +50,25 @@ class Plan:
         self.problem(key, f"{path} not found{f' ({what})' if what else ''}")
         return False
 
+    def datasets(self, ctx: RunContext, key: str, entries, at_least: int = 1) -> None:
+        """Every DataSet entry found now (:func:`mimtpy.ops.paths.resolve_dataset`) or made by an earlier step;
+        a problem for each that is not, and when there are fewer than ``at_least``."""
+        from mimtpy.errors import InputError
+        from mimtpy.ops.paths import resolve_dataset
+
+        entries = list(entries or ())
+        if len(entries) < at_least:
+            self.problem(key, "no product given" if at_least == 1 else f"give {at_least} or more tracks")
+        for entry in entries:
+            path = ctx.resolve(entry)
+            if ctx.is_planned(path):
+                self.inputs.append(path)
+                continue
+            try:
+                self.inputs.append(resolve_dataset(entry, ctx.project_dir))
+            except InputError as err:
+                self.problem(key, str(err))
+
     def writable(self, ctx: RunContext, key: str, folder: Path) -> None:
         """A problem when ``folder`` (or its nearest existing parent) cannot be written."""
         folder = ctx.resolve(folder)

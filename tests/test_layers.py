@@ -14,7 +14,7 @@ STEP_PACKAGES = {"basic", "analysis", "tools", "preprocess", "inversion", "relax
 #: top-level part of mimtpy -> layer (a module may import its own package and lower layers)
 LAYERS = {
     "errors": 0, "_version": 0, "_kernels": 0, "core": 1, "template": 2, "config": 3, "io": 4, "models": 4,
-    "context": 5, "ops": 5, "viz": 6, **{p: 7 for p in STEP_PACKAGES}, "steps": 8, "api": 9, "": 9.5,
+    "ops": 5, "context": 5.5, "viz": 6, **{p: 7 for p in STEP_PACKAGES}, "steps": 8, "api": 9, "": 9.5,
     "app": 10, "docgen": 10, "cli": 11,
 }
 

@@ -12,8 +12,6 @@ from typing import ClassVar
 
 from mimtpy.config import SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step
-from mimtpy.errors import InputError
-from mimtpy.ops.paths import resolve_dataset
 
 
 @dataclass(frozen=True)
@@ -40,17 +38,7 @@ class ConcatenationConfig(SectionConfig):
 def plan(cfg: ConcatenationConfig, ctx: RunContext) -> Plan:
     """Two or more tracks found (or made by an earlier step); the output folder writable."""
     result = Plan()
-    if not cfg.dataset or len(cfg.dataset) < 2:
-        result.problem("DataSet", "give two or more tracks")
-    for entry in cfg.dataset or ():
-        path = ctx.resolve(entry)
-        if ctx.is_planned(path):
-            result.inputs.append(path)
-            continue
-        try:
-            result.inputs.append(resolve_dataset(entry, ctx.project_dir))
-        except InputError as err:
-            result.problem("DataSet", str(err))
+    result.datasets(ctx, "DataSet", cfg.dataset, at_least=2)
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "concatenation"
     result.writable(ctx, "outdir", outdir)
     result.outputs.append(outdir)

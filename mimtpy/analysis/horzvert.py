@@ -13,8 +13,6 @@ from typing import ClassVar
 
 from mimtpy.config import SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step
-from mimtpy.errors import InputError
-from mimtpy.ops.paths import resolve_dataset
 
 
 @dataclass(frozen=True)
@@ -52,17 +50,7 @@ def output_folder(cfg: HorzvertConfig, ctx: RunContext) -> Path:
 def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
     """Two or more tracks found (or made by an earlier step); geometry, E/N/U and north files found."""
     result = Plan()
-    if not cfg.dataset or len(cfg.dataset) < 2:
-        result.problem("DataSet", "give two or more tracks")
-    for entry in cfg.dataset or ():
-        path = ctx.resolve(entry)
-        if ctx.is_planned(path):
-            result.inputs.append(path)
-            continue
-        try:
-            result.inputs.append(resolve_dataset(entry, ctx.project_dir))
-        except InputError as err:
-            result.problem("DataSet", str(err))
+    result.datasets(ctx, "DataSet", cfg.dataset, at_least=2)
     for key, entries in (("geometry", cfg.geometry or ()), ("enu", [p for g in cfg.enu or () for p in g.split()])):
         for entry in entries:
             result.need(ctx, key, ctx.resolve(entry))

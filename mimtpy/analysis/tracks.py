@@ -28,8 +28,23 @@ from mimtpy.ops.velocity import displacement_block, period_inputs, select_period
 
 logger = logging.getLogger(__name__)
 
+class _TrackInfo:
+    """What every track knows of itself: its quantity's unit and its orbit direction."""
+
+    quantity: str
+    attrs: dict
+
+    @property
+    def unit(self) -> str:
+        return "m/year" if self.quantity == "velocity" else "m"
+
+    @property
+    def direction(self) -> str:
+        return self.attrs.get("ORBIT_DIRECTION", "").upper()
+
+
 @dataclass
-class Track:
+class Track(_TrackInfo):
     """One track's LOS data on its own grid (SI units) and its LOS unit vector per pixel."""
 
     name: str
@@ -43,18 +58,10 @@ class Track:
     up: np.ndarray
     attrs: dict
 
-    @property
-    def unit(self) -> str:
-        return "m/year" if self.quantity == "velocity" else "m"
-
-    @property
-    def direction(self) -> str:
-        return self.attrs.get("ORBIT_DIRECTION", "").upper()
-
 
 
 @dataclass
-class TrackSource:
+class TrackSource(_TrackInfo):
     """One track as lazy arrays on its own grid: ``obs`` (2, L, W) = LOS and its std (NaN where
     unknown) in m or m/yr, ``enu`` (3, L, W) = LOS unit vector (ground to satellite)."""
 
@@ -66,14 +73,6 @@ class TrackSource:
     enu: ArrayLike
     has_std: bool
     attrs: dict
-
-    @property
-    def unit(self) -> str:
-        return "m/year" if self.quantity == "velocity" else "m"
-
-    @property
-    def direction(self) -> str:
-        return self.attrs.get("ORBIT_DIRECTION", "").upper()
 
 
 def _period_obs(blocks: dict[str, np.ndarray], window: tuple[slice, slice], kind: str, t: np.ndarray | None

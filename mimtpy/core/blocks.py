@@ -154,63 +154,48 @@ def process_blocks(inputs: Mapping[str, ArrayLike], func: Callable[[dict[str, An
     return len(blocks)
 
 
-def _run_threads(inputs, func, writer, blocks: list[slice], workers: int, progress: Progress) -> None:
-    """One reader thread (sequential reads), ``workers`` compute threads, writes here in row order."""
-    with ThreadPoolExecutor(1, thread_name_prefix="mimtpy-read") as reader, \
-            ThreadPoolExecutor(workers, thread_name_prefix="mimtpy-block") as pool:
-        pending: deque[tuple[slice, Future]] = deque()
-        todo = iter(blocks)
-
-        def submit() -> bool:
-            rows = next(todo, None)
-            if rows is None:
-                return False
-            read = reader.submit(_read_block, inputs, rows)
-            pending.append((rows, pool.submit(lambda r=read: func(r.result()))))
-            return True
-
-        for _ in range(workers + 1):
-            if not submit():
-                break
-        try:
-            while pending:
-                rows, future = pending.popleft()
-                writer.write(rows, future.result())
-                progress.step()
-                submit()
-        except BaseException:
-            for _rows, future in pending:
-                future.cancel()
-            raise
-
-
-def _run_dask(inputs, func, writer, blocks: list[slice], client, window: int, progress: Progress) -> None:
-    """Blocks read and processed on Dask workers; results written here in row order."""
+def _drain(blocks: list[slice], start: Callable[[slice], Any], window: int, writer: BlockWriter,
+           progress: Progress) -> None:
+    """Keep ``window`` blocks in flight (``start(rows)`` returns a future), write each result in row order."""
     pending: deque[tuple[slice, Any]] = deque()
     todo = iter(blocks)
-    remote_inputs = client.scatter(dict(inputs), broadcast=True) if inputs else inputs
 
-    def submit() -> bool:
+    def submit() -> None:
         rows = next(todo, None)
-        if rows is None:
-            return False
-        pending.append((rows, client.submit(_run_block, remote_inputs, func, rows, pure=False)))
-        return True
+        if rows is not None:
+            pending.append((rows, start(rows)))
 
     for _ in range(max(1, window)):
-        if not submit():
-            break
+        submit()
     try:
         while pending:
             rows, future = pending.popleft()
             writer.write(rows, future.result())
-            future.release()
+            if hasattr(future, "release"):      # a Dask future: free its result on the worker
+                future.release()
             progress.step()
             submit()
     except BaseException:
         for _rows, future in pending:
             future.cancel()
         raise
+
+
+def _run_threads(inputs, func, writer, blocks: list[slice], workers: int, progress: Progress) -> None:
+    """One reader thread (sequential reads), ``workers`` compute threads, writes here in row order."""
+    with ThreadPoolExecutor(1, thread_name_prefix="mimtpy-read") as reader, \
+            ThreadPoolExecutor(workers, thread_name_prefix="mimtpy-block") as pool:
+        def start(rows: slice) -> Future:
+            read = reader.submit(_read_block, inputs, rows)
+            return pool.submit(lambda: func(read.result()))
+
+        _drain(blocks, start, workers + 1, writer, progress)
+
+
+def _run_dask(inputs, func, writer, blocks: list[slice], client, window: int, progress: Progress) -> None:
+    """Blocks read and processed on Dask workers; results written here in row order."""
+    remote = client.scatter(dict(inputs), broadcast=True) if inputs else inputs
+    _drain(blocks, lambda rows: client.submit(_run_block, remote, func, rows, pure=False), window, writer, progress)
 
 
 _CLIENTS: dict[tuple[str, int], Any] = {}
