@@ -17,27 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mimtpy.core.grid import Grid
-from mimtpy.io import open_product, write_h5
+from mimtpy.io import open_product
 
 sys.path.insert(0, str(Path(__file__).parent))
+import bench_pipeline
 from _measure import BIN, measure, save_result
 
 
 def make_tracks(work: Path, width: int, length: int) -> tuple[list[Path], list[Path]]:
-    grid = Grid(width, length, 130.0, 33.0, 0.0005, -0.0005)
-    rng = np.random.default_rng(0)
-    across = np.linspace(0, 1, width, dtype=np.float32)[None, :] * np.ones((length, 1), np.float32)
-    files, geoms = [], []
-    for name, az, inc in (("asc", 102.0, 30.5 + 15.4 * across), ("desc", -102.0, 45.9 - 15.4 * across)):
-        vel = rng.normal(0, 0.005, grid.shape).astype(np.float32)
-        std = np.full(grid.shape, 0.002, np.float32)
-        attrs = {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "REF_LAT": 32.5, "REF_LON": 130.5,
-                 "REF_Y": length // 2, "REF_X": width // 2, "ORBIT_DIRECTION": name.upper()}
-        files.append(write_h5(work / f"{name}.h5", {"velocity": vel, "velocityStd": std}, attrs))
-        geoms.append(write_h5(work / f"geo_{name}.h5", {"incidenceAngle": inc.astype(np.float32),
-                                                         "azimuthAngle": np.full(grid.shape, az, np.float32)},
-                              {**grid.to_attrs(), "FILE_TYPE": "geometry"}))
+    files, geoms, _gb = bench_pipeline.make_tracks(work, width, length)
     return files, geoms
 
 
