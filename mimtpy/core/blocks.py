@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
 logger = logging.getLogger(__name__)
 
 GB = 1024**3
@@ -69,8 +67,11 @@ class Progress:
     def __init__(self, total: int, desc: str):
         self.total, self.desc, self.done = total, desc, 0
         logger.info("%s: %d block(s)", desc, total)
-        self.bar = (tqdm(total=total, desc=desc, unit="block", leave=False)
-                    if sys.stderr.isatty() and total > 1 else None)
+        self.bar = None
+        if sys.stderr.isatty() and total > 1:
+            from tqdm import tqdm  # only on a terminal: a bar
+
+            self.bar = tqdm(total=total, desc=desc, unit="block", leave=False)
         self.every = max(1, total // 10)
 
     def step(self) -> None:
