@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class NetcdfConfig(SectionConfig):
     SECTION: ClassVar[str] = "netcdf"
-    HELP: ClassVar[str] = "Export products to CF NetCDF/Zarr datacubes (datacube; script save_netcdf.py)"
+    HELP: ClassVar[str] = "Export products to CF NetCDF/Zarr datacubes"
     dataset: tuple = option("DataSet", "none", "products to export (HDF-EOS5, .h5, GeoTIFF, cubes)", "paths")
     datasets: tuple = option("datasets", "auto", "datasets to write (comma separated); auto = all", "paths")
     format: str = option("format", "netcdf", "netcdf (.nc, NetCDF4) or zarr (.zarr folder)", "choice",

@@ -30,8 +30,7 @@ FIELD_OUTPUTS = ("vx", "vy", "v", "count")
 @dataclass(frozen=True)
 class StrainConfig(SectionConfig):
     SECTION: ClassVar[str] = "strain"
-    HELP: ClassVar[str] = ("Strain rates of a velocity cube or of two velocity rasters "
-                           "(datacube; script strain_rates.py)")
+    HELP: ClassVar[str] = "Strain rates of a velocity cube or of two velocity rasters"
     dataset: tuple = option("DataSet", "none", "one velocity cube (NetCDF/Zarr, e.g. ITS_LIVE) or two rasters "
                             "(x/east then y/north component, m/yr)", "paths")
     vx: str = option("vx", "auto", "name of the x/east component; auto = vx, east, ve (first present)", "str")

@@ -23,8 +23,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TrackConfig(SectionConfig):
     SECTION: ClassVar[str] = "track"
-    HELP: ClassVar[str] = ("Particle tracking through a velocity cube or two rasters "
-                           "(datacube; script track_particles.py)")
+    HELP: ClassVar[str] = "Particle tracking through a velocity cube or two rasters"
     dataset: tuple = option("DataSet", "none", "one velocity cube (NetCDF/Zarr, e.g. ITS_LIVE) or two rasters "
                             "(x/east then y/north component, m/yr)", "paths")
     vx: str = option("vx", "auto", "name of the x/east component; auto = vx, east, ve (first present)", "str")

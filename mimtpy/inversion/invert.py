@@ -29,8 +29,7 @@ from mimtpy.inversion.outputs import output_dir, outputs
 @dataclass(frozen=True)
 class InversionConfig(SectionConfig):
     SECTION: ClassVar[str] = "inversion"
-    HELP: ClassVar[str] = ("Network inversion of interferograms into a time series, SBAS or NSBAS "
-                           "(inversion; script invert_network.py)")
+    HELP: ClassVar[str] = "Network inversion of interferograms into a time series, SBAS or NSBAS"
     dataset: tuple = option("DataSet", "none", "interferograms: a MintPy ifgramStack.h5, a folder of interferograms "
                             "(LiCSAR GEOC, LiCSBAS GEOCml, PyRate/GAMMA GeoTIFFs, ROI_PAC .unw+.rsc) or interferogram "
                             "files", "paths")

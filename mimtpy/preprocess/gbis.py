@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class GbisConfig(QuadtreeExportConfig):
     SECTION: ClassVar[str] = "gbis"
-    HELP: ClassVar[str] = "GBIS .mat input (Phase, Lat, Lon, Heading, Inc) of pixels or quadtree leaves (preprocess; script save_gbis.py)"
+    HELP: ClassVar[str] = "GBIS .mat input (Phase, Lat, Lon, Heading, Inc) of pixels or quadtree leaves"
 
 
 def plan(cfg: GbisConfig, ctx: RunContext) -> Plan:

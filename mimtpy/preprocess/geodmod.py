@@ -19,7 +19,7 @@ FILES = ("unw", "cor", "dem", "los")
 @dataclass(frozen=True)
 class GeodmodConfig(ExportConfig):
     SECTION: ClassVar[str] = "geodmod"
-    HELP: ClassVar[str] = "GeodMod input: cropped ROI_PAC .unw/.cor/.dem/.los with .rsc (preprocess; script save_geodmod.py)"
+    HELP: ClassVar[str] = "GeodMod input: cropped ROI_PAC .unw/.cor/.dem/.los with .rsc"
 
 
 def plan(cfg: GeodmodConfig, ctx: RunContext) -> Plan:

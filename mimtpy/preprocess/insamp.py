@@ -20,7 +20,7 @@ FILES = ("unw", "cor", "los")
 @dataclass(frozen=True)
 class InsampConfig(ExportConfig):
     SECTION: ClassVar[str] = "insamp"
-    HELP: ClassVar[str] = "InSAMP input: ROI_PAC .unw/.cor/.los with .rsc (preprocess; script save_insamp.py)"
+    HELP: ClassVar[str] = "InSAMP input: ROI_PAC .unw/.cor/.los with .rsc"
 
 
 def plan(cfg: InsampConfig, ctx: RunContext) -> Plan:

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class KiteConfig(QuadtreeExportConfig):
     SECTION: ClassVar[str] = "kite"
-    HELP: ClassVar[str] = "Kite scene (.npz + .yml) with Kite's quadtree and a noise covariance fit (preprocess; script save_kite.py)"
+    HELP: ClassVar[str] = "Kite scene (.npz + .yml) with Kite's quadtree and a noise covariance fit"
     figure: bool = option("figure", "yes", "draw the quadtree leaves (with quadtree = yes)", "bool")
     covariance: bool = option("covariance", "no", "fit an exponential covariance (sill, range, nugget) to the "
                               "noise of the far field", "bool")

@@ -19,7 +19,7 @@ FILES = ("unw", "cor", "dem", "los")
 @dataclass(frozen=True)
 class RoipacConfig(ExportConfig):
     SECTION: ClassVar[str] = "roipac"
-    HELP: ClassVar[str] = "ROI_PAC .unw/.cor/.dem/.los with .rsc (preprocess; script save_roipac.py)"
+    HELP: ClassVar[str] = "ROI_PAC .unw/.cor/.dem/.los with .rsc"
 
 
 def plan_files(cfg: ExportConfig, ctx: RunContext, files: tuple[str, ...]) -> Plan:

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SubtractConfig(SectionConfig):
     SECTION: ClassVar[str] = "subtract"
-    HELP: ClassVar[str] = "Difference of two products with optional ramp removal (preprocess; script subtract_h5.py)"
+    HELP: ClassVar[str] = "Difference of two products with optional ramp removal"
     dataset: tuple = option("DataSet", "none", "two products: first, second (residual = first - second)", "paths")
     dataname: str = option("dataname", "auto", "dataset of 2-D products; auto = velocity, displacement or unwrapPhase", "str")
     date: str = option("date", "auto", "D1_D2 for time series (displacement between the nearest acquisitions); auto = velocity of the whole series", "str")

@@ -42,7 +42,7 @@ MODEL_DEFAULTS = {"okada": {"opening": "0", "nu": "0.25"}, "mogi": {"nu": "0.25"
 class GridsearchConfig(SectionConfig):
     SECTION: ClassVar[str] = "gridsearch"
     HELP: ClassVar[str] = ("Grid search of a forward model (Okada, Mogi, screw dislocation) or of a folder of "
-                           "model predictions, with a jointly estimated ramp (relax; script grid_search.py)")
+                           "model predictions, with a jointly estimated ramp")
     dataset: Path = option("DataSet", "none", "observed product (velocity/displacement .h5 or GeoTIFF, time "
                            "series, HDF-EOS5) or quadtree leaves .csv (lon, lat, value, std, npixels, los_east, "
                            "los_north, los_up)", "path")

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 class RelaxConfig(SectionConfig):
     SECTION: ClassVar[str] = "relax"
     HELP: ClassVar[str] = ("RELAX input files and run scripts (local, SLURM, PBS) for every combination of "
-                           "viscosities and other parameters (relax; script generate_script_RELAX.py)")
+                           "viscosities and other parameters")
     sample: Path = option("sample", "none", "sample RELAX input: a plain input file or a shell script with the "
                           "input as a here-document", "path")
     log10eta: tuple = option("log10eta", "none", "viscosity of linear viscous layer k, k=START:STOP:STEP in "
