@@ -68,11 +68,13 @@ def test_blocks_on_threads_or_dask_equal_one_thread(noisy_pair, tmp_path, comput
 
 
 def test_horzvert_and_concatenation_on_dask_equal_one_thread(noisy_pair, tmp_path):
+    from .conftest import make_products
+    ascending = make_products(tmp_path / "asc", tracks="asc, asc:0.5", noise="0.002", atmosphere="0.002")
     outputs = {}
     for label, compute in (("serial", {"maxMemory": 0.0003, "numWorker": 1}),
                            ("dask", {"maxMemory": 0.0003, "numWorker": 2, "cluster": "local"})):
         hv = mimtpy.run("horzvert", DataSet=list(noisy_pair), outdir=tmp_path / label / "hv", compute=compute)
-        mos = mimtpy.run("concatenation", DataSet=list(noisy_pair), outdir=tmp_path / label / "mos", plotpair=False,
+        mos = mimtpy.run("concatenation", DataSet=ascending, outdir=tmp_path / label / "mos", plotpair=False,
                          offsetModel="ramp", blend="feather", compute=compute)
         outputs[label] = [p for p in hv + mos if p.suffix == ".h5"]
     for a, b in zip(outputs["serial"], outputs["dask"], strict=True):

@@ -204,3 +204,11 @@ def test_a_union_grid_larger_than_the_free_disk_is_refused_before_any_work(tmp_p
     with pytest.raises(InputError, match=r"union grid of .* is 100 x 100 pixels: the mosaic needs .* GB, more than"):
         mosaic(tmp_path / "out", paths)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.h5"))
+
+
+def test_los_of_ascending_and_descending_tracks_is_not_mosaicked(noisy_pair, tmp_path):
+    cfg = parse_template(f"mimtpy.concatenation.DataSet = {noisy_pair[0]}, {noisy_pair[1]}\n"
+                         f"mimtpy.concatenation.outdir = {tmp_path}", tmp_path / "c.template").configs["concatenation"]
+    with pytest.raises(InputError, match=r"different directions .*ASCENDING, DESCENDING.*generate_horzvert"):
+        concatenation.run(cfg, RunContext(tmp_path))
+    assert not list(tmp_path.glob("*.h5"))

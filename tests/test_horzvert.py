@@ -337,3 +337,15 @@ def test_blocks_under_a_tiny_budget_equal_one_block(noisy_pair, tmp_path):
             pa, pb = open_product(a), open_product(b)
             for name in pa.datasets:
                 np.testing.assert_array_equal(pa.read(name), pb.read(name))
+
+
+def test_displacements_of_different_periods_are_refused(noisy_pair, tmp_path):
+    from mimtpy.basic import products
+    from mimtpy.basic.velcumu import VelcumuConfig
+    a = products.process(noisy_pair[0], "displacement", VelcumuConfig(end_date="20180601", geotiff=False),
+                         RunContext(tmp_path), tmp_path / "a")[0]
+    b = products.process(noisy_pair[1], "displacement", VelcumuConfig(start_date="20170301", geotiff=False),
+                         RunContext(tmp_path), tmp_path / "b")[0]
+    with pytest.raises(InputError, match="displacements cover different periods"):
+        run_hv(tmp_path / "hv", [a, b])
+    assert not (tmp_path / "hv" / "hz.h5").exists()

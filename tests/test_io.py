@@ -151,3 +151,25 @@ def test_atomic_output_leaves_nothing_when_the_writer_fails(tmp_path):
         tmp.write_text("new, half")
         raise RuntimeError("interrupted")
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_outputs_follow_the_umask_and_unreadable_inputs_are_product_errors(tmp_path):
+    import os
+    import stat
+
+    from mimtpy.core.grid import Grid
+    from mimtpy.io import write_geotiff, write_h5
+    grid = Grid(4, 3, 10.0, 45.0, 0.1, -0.1)
+    old = os.umask(0o022)
+    try:
+        h5 = write_h5(tmp_path / "a.h5", {"velocity": np.zeros(grid.shape, np.float32)},
+                      {**grid.to_attrs(), "FILE_TYPE": "velocity"})
+        tif = write_geotiff(tmp_path / "a.tif", np.zeros(grid.shape, np.float32), grid)
+    finally:
+        os.umask(old)
+    for path in (h5, tif):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644          # colleagues can read the products
+    if os.geteuid() != 0:                                          # root reads everything
+        h5.chmod(0)
+        with pytest.raises(ProductError, match=r"a\.h5"):
+            open_product(h5)

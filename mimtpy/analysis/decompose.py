@@ -346,7 +346,9 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
     comps = ["hz", "up"] + (["north"] if cfg.north else [])
     names = output_names(cfg, comps)
-    outputs = [outdir / f"{n}.h5" for n in names.values()]
+    cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
+    outputs = [outdir / f"{n}{suffix}" for n in names.values() for suffix in (".h5", ".tif")]
+    outputs.append(outdir / f"{cond_name}.h5")
     if ctx.is_current(outputs, paths, settings):
         return outputs
     geoms = list(cfg.geometry or ())
@@ -400,7 +402,6 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
             tif = stack.enter_context(stream_geotiff(outdir / f"{name}.tif", grid, attrs, description=comp, unit=unit))
             writers += [H5Writer(h5, {comp: quantity, f"{comp}Std": f"{quantity}Std"}), GeoTiffWriter(tif, comp)]
             written += [outdir / f"{name}.h5", outdir / f"{name}.tif"]
-        cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
         h5 = stack.enter_context(stream_h5(outdir / f"{cond_name}.h5", {"cond": grid.shape},
                                            {**base, "FILE_TYPE": "cond", "UNIT": "1"}, settings=settings))
         writers.append(H5Writer(h5, {"cond": "cond"}))

@@ -317,16 +317,24 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
     outname = cfg.outname or f"{name}_mosaic"
     out_h5 = outdir / f"{outname}.h5"
     settings = ctx.settings(cfg, inputs=[str(p.path) for p in products])
+    series = products[0].datasets[name].is_3d
+    kind = data_kind(products[0], name)
+    expected = [out_h5, outdir / f"{outname}_overlaps.csv"] + ([out_h5.with_suffix(".tif")]
+                                                             if kind != "mask" and not series else [])
     force = ctx.force or cfg.rewrite
-    if not force and ctx.is_current([out_h5], [p.path for p in products], settings):
-        return [out_h5]
+    if not force and ctx.is_current(expected, [p.path for p in products], settings):
+        return expected
+    if kind == "los":
+        directions = {p.attrs.get("ORBIT_DIRECTION", "").upper() for p in products} - {""}
+        if len(directions) > 1:
+            raise InputError(f"the tracks look from different directions ({', '.join(sorted(directions))}): their LOS "
+                             f"values cannot be mosaicked ({', '.join(str(p.path) for p in products)}); use "
+                             "generate_horzvert.py for ascending + descending tracks")
     try:
         grid = common_grid([p.grid for p in products], "union", cfg.align_to)
     except InputError as err:
         raise InputError(f"{err}: {', '.join(str(p.path) for p in products)}") from None
-    series = products[0].datasets[name].is_3d
     memory = ctx.compute.max_memory
-    kind = data_kind(products[0], name)
     grids = [p.grid for p in products]
     if series:      # reference track from each track's last epoch, then the epochs all tracks share
         last = [ResampledArray(p.array(name, epochs=np.array([len(p.dates) - 1])), p.grid, grid, cfg.resample)
@@ -360,8 +368,9 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
              if k not in ("REF_Y", "REF_X", "mimtpy_settings", "ORBIT_DIRECTION", "HEADING", "relative_orbit")}
     attrs.update(grid.to_attrs(), INPUT_TRACKS=" ".join(str(p.path) for p in products), OFFSET_MODEL=cfg.offset_model,
                  BLEND=cfg.blend, REFERENCE_TRACK=names[ref])
-    if series:
-        attrs.update(DATE_TOLERANCE_DAYS=cfg.date_tolerance, REF_DATE=dates[0])
+    if series:      # every epoch is corrected to the reference track, so the mosaic keeps its reference date
+        ref_date = products[ref].attrs.get("REF_DATE") or products[ref].dates[0]
+        attrs.update(DATE_TOLERANCE_DAYS=cfg.date_tolerance, REF_DATE=ref_date)
     elif params is not None:
         for track, p in zip(names, params, strict=True):
             attrs[f"CORRECTION_{track}"] = " ".join(f"{v:.6g}" for v in p)

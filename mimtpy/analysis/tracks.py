@@ -121,6 +121,14 @@ def check_quantities(tracks: list[Track]) -> str:
     if len(kinds) > 1:
         listing = "; ".join(f"{t.path} ({t.quantity}, {t.unit})" for t in tracks)
         raise InputError(f"tracks mix velocity and displacement: {listing}")
-    return kinds.pop()
+    kind = kinds.pop()
+    periods = {(t.attrs.get("START_DATE"), t.attrs.get("END_DATE")) for t in tracks}
+    if len(periods) > 1 and all(a and b for a, b in periods):
+        listing = "; ".join(f"{t.path} ({t.attrs['START_DATE']}..{t.attrs['END_DATE']})" for t in tracks)
+        if kind == "displacement":
+            raise InputError(f"the displacements cover different periods, so they cannot be decomposed together: "
+                             f"{listing}; make them over one period (velcumu startDate/endDate)")
+        logger.warning("the velocities cover different periods (%s): decomposed as if the rates were constant", listing)
+    return kind
 
 

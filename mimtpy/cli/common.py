@@ -55,6 +55,9 @@ def run_cli(body: Callable[[], int]) -> int:
     except MimtpyError as err:
         print(f"mimtpy: error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:           # a file or folder the system refuses (permissions, disk full, ...)
+        print(f"mimtpy: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("mimtpy: interrupted; finished outputs are kept, unfinished ones were removed", file=sys.stderr)
         return 130

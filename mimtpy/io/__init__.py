@@ -74,7 +74,12 @@ def open_product(path: str | Path) -> Product:
         except OSError:
             accepted = False
         if accepted:
-            return reader.open(path)
+            try:
+                return reader.open(path)
+            except ProductError:
+                raise
+            except OSError as err:       # unreadable (permissions), truncated, ...
+                raise ProductError(f"{path}: cannot read it as {reader.description}: {err}") from None
     kinds = "; ".join(f"{r.description}" for r in READERS)
     raise ProductError(f"{path}: unknown product type (supported: {kinds})")
 

@@ -62,7 +62,7 @@ def plan_inputs(cfg: ExportConfig, ctx: RunContext) -> Plan:
     if cfg.dataset is None:
         plan.problem("DataSet", "no product given")
     else:
-        plan.need(ctx, "DataSet", cfg.dataset, "product to export")
+        plan.datasets(ctx, "DataSet", [str(cfg.dataset)])
     if cfg.geometry is not None:
         plan.need(ctx, "geometry", cfg.geometry, "geometry file")
     if isinstance(cfg.mask, Path):
@@ -94,7 +94,12 @@ def load(cfg: ExportConfig, ctx: RunContext):
     from mimtpy.preprocess.source import load_input
 
     date = None if (cfg.date or "auto").strip().lower() == "auto" else cfg.date
-    return load_input(ctx.resolve(cfg.dataset), date12=date, kind=None if cfg.type == "auto" else cfg.type,
+    from mimtpy.ops.paths import resolve_dataset
+
+    path = ctx.resolve(cfg.dataset)
+    if not ctx.is_planned(path):                      # a product file, its folder or a project name
+        path = resolve_dataset(str(cfg.dataset), ctx.project_dir)
+    return load_input(path, date12=date, kind=None if cfg.type == "auto" else cfg.type,
                       dataname=cfg.dataname, geometry=ctx.resolve(cfg.geometry) if cfg.geometry else None,
                       snwe=cfg.snwe, mask=ctx.resolve(cfg.mask) if isinstance(cfg.mask, Path) else cfg.mask,
                       max_memory=ctx.compute.max_memory)
