@@ -187,9 +187,8 @@ def startup(work: Path) -> dict:
 
 
 def _mimtpy_scripts() -> set[str]:
-    import tomllib
-    data = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    return set(data["project"]["scripts"])
+    from importlib.metadata import entry_points
+    return {e.name for e in entry_points(group="console_scripts") if e.value.startswith("mimtpy.")}
 
 
 def main() -> int:

@@ -159,3 +159,21 @@ def test_scripts_make_synthetic_data_velocity_geometry_and_maps(tmp_path, monkey
     assert "not a date in YYYYMMDD form" in capsys.readouterr().err
     assert hdfeos_to_geotiff.main(["missing.he5", "velocity"]) == 1
     assert "missing.he5" in capsys.readouterr().err
+
+
+def test_every_console_script_prints_its_help():
+    """--help of every installed console script works (MimtPy's help texts crashed on unescaped %)."""
+    import importlib
+    import io
+    from contextlib import redirect_stdout
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts") if e.value.startswith("mimtpy.")}
+    assert len(scripts) >= 20
+    for name, target in scripts.items():
+        module, func = target.split(":")
+        out = io.StringIO()
+        with redirect_stdout(out), pytest.raises(SystemExit) as done:
+            getattr(importlib.import_module(module), func)(["--help"])
+        assert done.value.code == 0, name
+        assert "usage:" in out.getvalue() and len(out.getvalue()) > 200, name
