@@ -28,7 +28,8 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	mkdir -p $(DEMO)
-	cp templates/demo.template $(DEMO)/demo.template
+	@if [ -f $(DEMO)/demo.template ]; then echo "keeping your $(DEMO)/demo.template (delete it to start from templates/demo.template)"; \
+	else cp templates/demo.template $(DEMO)/demo.template; fi
 	$(BIN)/mimtpyApp.py $(DEMO)/demo.template
 	@echo "demo finished in $(DEMO)/: per-track velocity/displacement under synthetic/*/mintpy/, east/up in horzvert/,"
 	@echo "the ascending mosaic in concatenation/, fault profiles in transects/, all maps in overview.png"

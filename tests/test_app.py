@@ -177,3 +177,14 @@ def test_every_console_script_prints_its_help():
             getattr(importlib.import_module(module), func)(["--help"])
         assert done.value.code == 0, name
         assert "usage:" in out.getvalue() and len(out.getvalue()) > 200, name
+
+
+def test_dry_run_finds_dates_outside_the_series_and_quiet_prints_nothing(tmp_path, capsys):
+    template = write_template(tmp_path / "proj", TEMPLATE)
+    assert app_cli.main([str(template), "-q", "--dostep", "synthetic"]) == 0
+    assert capsys.readouterr().out == ""                          # -q: nothing on stdout
+    text = TEMPLATE.replace("mimtpy.plot                = yes", "mimtpy.velcumu.startDate = 20100101")
+    template = write_template(tmp_path / "proj", text)
+    assert app_cli.main([str(template), "--dry-run", "--start", "velcumu"]) == 2
+    err = capsys.readouterr().err
+    assert f"{template}:10: mimtpy.velcumu.startDate:" in err and "20100101 is outside the series 20170103.." in err

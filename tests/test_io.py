@@ -173,3 +173,16 @@ def test_outputs_follow_the_umask_and_unreadable_inputs_are_product_errors(tmp_p
         h5.chmod(0)
         with pytest.raises(ProductError, match=r"a\.h5"):
             open_product(h5)
+
+
+def test_a_missing_main_dataset_is_refused_not_replaced(tmp_path):
+    """A velocity.h5 without 'velocity' is not silently drawn or converted as its velocityStd."""
+    from mimtpy.core.grid import Grid
+    from mimtpy.errors import InputError
+    from mimtpy.io import write_h5
+    from mimtpy.ops.datasets import main_dataset
+    grid = Grid(4, 3, 10.0, 45.0, 0.1, -0.1)
+    path = write_h5(tmp_path / "velocity.h5", {"velocityStd": np.ones(grid.shape, np.float32)},
+                    {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year"})
+    with pytest.raises(InputError, match=r"FILE_TYPE=velocity but no 'velocity' dataset .*velocityStd.*name the"):
+        main_dataset(open_product(path))

@@ -156,8 +156,10 @@ def test_bad_inputs_are_clear_and_write_nothing(noisy_pair, tmp_path):
         run_one(KIRISHIMA / "velocity.h5", out)
     with pytest.raises(InputError, match="does not overlap the data"):
         run_one(noisy_pair[0], out, SNWE="10 11 10 11")
-    with pytest.raises(InputError, match="fewer than 2 acquisitions"):
+    with pytest.raises(InputError, match=r"startDate 20300101 is outside the series 20170103\.\.\d{8} by more"):
         run_one(noisy_pair[0], out, startDate="20300101", endDate="20310101")
+    with pytest.raises(InputError, match="fewer than 2 acquisitions"):
+        run_one(noisy_pair[0], out, startDate="20180601", endDate="20180602")
     with pytest.raises(InputError, match="outside the grid"):
         run_one(noisy_pair[0], out, referencePoint="10, 10")
     with pytest.raises(ProductError, match="no dataset 'nope'"):

@@ -55,9 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         setup_logging(args.verbose, args.quiet, app.template.project_dir)
         outputs = app.execute(steps)
-        print(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}")
-        for path in outputs:
-            print(f"  {path}")
+        if not args.quiet:
+            print(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}")
+            for path in outputs:
+                print(f"  {path}")
         return 0
 
     return run_cli(body)

@@ -9,14 +9,22 @@ from mimtpy.errors import InputError
 if TYPE_CHECKING:
     from mimtpy.io import Product
 
+#: FILE_TYPEs that name their main dataset (MintPy): a file of one of these without that dataset is refused
+NAMED_BY_FILE_TYPE = ("velocity", "displacement", "timeseries", "temporalCoherence", "avgSpatialCoherence", "mask",
+                      "coherence")
 #: datasets preferred, in order, when FILE_TYPE names none of the file's datasets
 PREFERRED = ("velocity", "displacement", "timeseries")
 
 
 def main_dataset(product: Product, allow_3d: bool = True) -> str:
     """The dataset named like FILE_TYPE, else the first of velocity/displacement/timeseries, else the
-    first dataset; 2-D ones only unless ``allow_3d``. InputError when the product has none."""
+    first dataset; 2-D ones only unless ``allow_3d``. InputError when the product has none, or when its
+    FILE_TYPE names a dataset it lacks (a velocity.h5 without ``velocity`` is not drawn as its std)."""
     usable = [n for n, info in product.datasets.items() if allow_3d or not info.is_3d]
+    if product.file_type in NAMED_BY_FILE_TYPE and product.file_type not in product.datasets:
+        have = ", ".join(product.datasets) or "none"
+        raise InputError(f"{product.path}: FILE_TYPE={product.file_type} but no '{product.file_type}' dataset (the "
+                         f"file has: {have}); name the dataset to use (dataname/type)")
     for name in (product.file_type, *PREFERRED):
         if name in usable:
             return name

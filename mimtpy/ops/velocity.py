@@ -13,6 +13,7 @@ around the reference point (:mod:`mimtpy.ops.reference`), in memory.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import numpy as np
 
 from mimtpy.config import ComputeConfig
 from mimtpy.core.blocks import ArrayLike, BlockWriter, process_blocks
-from mimtpy.core.dates import decimal_years, nearest_index
+from mimtpy.core.dates import decimal_years, nearest_index, parse_date
 from mimtpy.core.linfit import fit_lines
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product, open_product
@@ -46,9 +47,21 @@ class Period:
 
 
 def select_period(dates: list[str], start: str | None, end: str | None, source: str) -> Period:
-    """Snap ``start``/``end`` (YYYYMMDD or None = first/last) to the nearest acquisitions."""
+    """Snap ``start``/``end`` (YYYYMMDD or None = first/last) to the nearest acquisitions (logged).
+
+    A date more than one acquisition interval (the median spacing of the dates) outside the series is an
+    InputError naming the key (startDate/endDate), the date and the series' first and last dates."""
     if len(dates) < 2:
         raise ProductError(f"{source}: a time series with at least 2 dates is needed, found {len(dates)}")
+    days = [parse_date(d).toordinal() for d in dates]
+    interval = sorted(b - a for a, b in itertools.pairwise(days))[(len(days) - 2) // 2]
+    for key, asked in (("startDate", start), ("endDate", end)):
+        if asked is None:
+            continue
+        day = parse_date(asked, key).toordinal()
+        if day < days[0] - interval or day > days[-1] + interval:
+            raise InputError(f"{source}: {key} {asked} is outside the series {dates[0]}..{dates[-1]} by more than one "
+                             f"acquisition interval ({interval} days); choose a date within it")
     first = 0 if start is None else nearest_index(dates, start, "startDate")
     last = len(dates) - 1 if end is None else nearest_index(dates, end, "endDate")
     for asked, idx in ((start, first), (end, last)):
