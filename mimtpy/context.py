@@ -50,6 +50,15 @@ class Plan:
         self.problem(key, f"{path} not found{f' ({what})' if what else ''}")
         return False
 
+    def raise_problems(self, section: str, error: type[Exception] | None = None) -> None:
+        """Raise the problems as ``mimtpy.<section>.<key>: message`` lines (a step's ``run`` called directly from
+        Python checks its plan too): TemplateError with every line, or ``error`` with them joined."""
+        from mimtpy.errors import TemplateError
+
+        lines = [f"mimtpy.{section}.{key}: {message}" if key else message for key, message in self.problems]
+        if lines:
+            raise TemplateError(lines) if error is None else error("; ".join(lines))
+
     def datasets(self, ctx: RunContext, key: str, entries, at_least: int = 1) -> None:
         """Every DataSet entry found now (:func:`mimtpy.ops.paths.resolve_dataset`) or made by an earlier step;
         a problem for each that is not, and when there are fewer than ``at_least``."""

@@ -13,6 +13,7 @@ Registration follows :mod:`mimtpy.core.grid` (pixel-is-area; values at pixel cen
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -55,7 +56,7 @@ def source_row_bytes(array) -> int:
     return int(lead * array.shape[-1] * np.dtype(array.dtype).itemsize)
 
 
-class LazyArray:
+class LazyArray(abc.ABC):
     """Common interface; subclasses implement ``_read(rows, cols)`` returning every leading axis."""
 
     shape: tuple[int, ...]
@@ -77,8 +78,9 @@ class LazyArray:
         data = self[...]
         return data if dtype is None else data.astype(dtype)
 
-    def _read(self, rows: slice, cols: slice) -> np.ndarray:   # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _read(self, rows: slice, cols: slice) -> np.ndarray:
+        """Every leading axis of the window ``rows`` x ``cols`` (absolute slices of step 1)."""
 
 
 class ResampledArray(LazyArray):

@@ -33,8 +33,7 @@ def run(cfg: GbisConfig, ctx: RunContext) -> list[Path]:
     from mimtpy.preprocess._base import load, quadtree_kwargs
 
     p = plan(cfg, ctx)
-    if p.problems:
-        raise InputError("; ".join(f"mimtpy.gbis.{k}: {m}" if k else m for k, m in p.problems))
+    p.raise_problems("gbis", InputError)
     if ctx.is_current(p.outputs, p.inputs, ctx.settings(cfg)):
         return p.outputs
     inp = load(cfg, ctx)

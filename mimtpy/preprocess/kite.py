@@ -66,8 +66,7 @@ def run(cfg: KiteConfig, ctx: RunContext) -> list[Path]:
     from mimtpy.preprocess._base import load, quadtree_kwargs
 
     p = plan(cfg, ctx)
-    if p.problems:
-        raise InputError("; ".join(f"mimtpy.kite.{k}: {m}" if k else m for k, m in p.problems))
+    p.raise_problems("kite", InputError)
     settings = ctx.settings(cfg)
     if ctx.is_current(p.outputs, p.inputs, settings):
         return p.outputs

@@ -38,8 +38,7 @@ def run_files(cfg: ExportConfig, ctx: RunContext, files: tuple[str, ...], extra_
     from mimtpy.preprocess._base import load
 
     p = plan_files(cfg, ctx, files)
-    if p.problems:
-        raise InputError("; ".join(f"mimtpy.{cfg.SECTION}.{k}: {m}" if k else m for k, m in p.problems))
+    p.raise_problems(cfg.SECTION, InputError)
     if ctx.is_current(p.outputs, p.inputs, ctx.settings(cfg)):
         return p.outputs
     inp = load(cfg, ctx)

@@ -74,8 +74,7 @@ def run(cfg: SubtractConfig, ctx: RunContext) -> list[Path]:
     from mimtpy.preprocess.source import load_input
 
     p = plan(cfg, ctx)
-    if p.problems:
-        raise InputError("; ".join(f"mimtpy.subtract.{k}: {m}" if k else m for k, m in p.problems))
+    p.raise_problems("subtract", InputError)
     settings = ctx.settings(cfg)
     if ctx.is_current(p.outputs, p.inputs, settings):
         return p.outputs

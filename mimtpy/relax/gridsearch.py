@@ -125,12 +125,9 @@ def plan(cfg: GridsearchConfig, ctx: RunContext) -> Plan:
 
 def run(cfg: GridsearchConfig, ctx: RunContext) -> list[Path]:
     """The gridsearch step; returns the files written."""
-    from mimtpy.errors import TemplateError
     from mimtpy.relax.runner import run_search
 
-    checked = plan(cfg, ctx)
-    if checked.problems:
-        raise TemplateError([f"mimtpy.gridsearch.{key}: {msg}" if key else msg for key, msg in checked.problems])
+    plan(cfg, ctx).raise_problems("gridsearch")
     return run_search(cfg, ctx)
 
 

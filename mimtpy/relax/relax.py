@@ -84,12 +84,9 @@ def plan(cfg: RelaxConfig, ctx: RunContext) -> Plan:
 
 def run(cfg: RelaxConfig, ctx: RunContext) -> list[Path]:
     """The relax step: write the inputs, scripts and run files; returns the files written."""
-    from mimtpy.errors import TemplateError
     from mimtpy.relax.relax_scripts import write_scripts
 
-    checked = plan(cfg, ctx)
-    if checked.problems:
-        raise TemplateError([f"mimtpy.relax.{key}: {msg}" if key else msg for key, msg in checked.problems])
+    plan(cfg, ctx).raise_problems("relax")
     return write_scripts(cfg, ctx)
 
 
