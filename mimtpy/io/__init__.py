@@ -16,6 +16,7 @@ import h5py
 from mimtpy.errors import ProductError
 from mimtpy.io.cube_write import write_cube
 from mimtpy.io.geotiff import read_geotiff, write_geotiff
+from mimtpy.io.gmtgrid import is_gmt_grid, read_gmt_grid
 from mimtpy.io.hdf5 import (
     HDFEOS_ROOT,
     read_hdfeos5,
@@ -57,6 +58,7 @@ READERS: list[Reader] = [
     Reader("geotiff", "single-band GeoTIFF", lambda p: p.suffix.lower() in (".tif", ".tiff"), read_geotiff),
     Reader("roipac", "geocoded ROI_PAC .unw/.int/.cor/.hgt with .rsc", lambda p: p.suffix.lower() in ROIPAC_KINDS,
            read_roipac),
+    Reader("gmtgrid", "GMT/COARDS 2-D NetCDF grid (.grd, .nc with one lon/lat variable)", is_gmt_grid, read_gmt_grid),
     Reader("cube", "NetCDF/Zarr datacube (mimtpy, LiCSBAS/AlignSAR, ITS_LIVE)", is_cube, read_cube),
 ]
 
