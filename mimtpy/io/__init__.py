@@ -39,7 +39,7 @@ from mimtpy.io.licsbas import (
     read_ts_folder,
     read_velocity_tif,
 )
-from mimtpy.io.netcdf import is_cube, is_zarr, read_cube
+from mimtpy.io.netcdf import is_cube, read_cube
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
 from mimtpy.io.roipac import read_roipac

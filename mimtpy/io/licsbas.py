@@ -161,8 +161,8 @@ def _read_source(source: tuple, grid: Grid, epochs, rows: slice, cols: slice) ->
         if vel is not None:
             bad = vel == 0
             if refarea is not None:
-                r0, r1, _ = rows.indices(grid.length)
-                c0, c1, _ = cols.indices(grid.width)
+                r0 = rows.indices(grid.length)[0]
+                c0 = cols.indices(grid.width)[0]
                 y1, y2, x1, x2 = refarea
                 bad[max(y1 - r0, 0):max(y2 - r0, 0), max(x1 - c0, 0):max(x2 - c0, 0)] = False
             data[..., bad] = np.nan
