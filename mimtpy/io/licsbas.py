@@ -34,9 +34,11 @@ path gives ``FRAME_ID``, ``relative_orbit``/``trackNumber`` (14) and ``ORBIT_DIR
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
@@ -46,6 +48,7 @@ from mimtpy.core.arrays import ResampledArray
 from mimtpy.core.grid import Grid
 from mimtpy.core.units import LENGTH, RATE
 from mimtpy.errors import ProductError
+from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gamma import SENTINEL1_WAVELENGTH, dem_par_grid
 from mimtpy.io.geotiff import read_geotiff
 from mimtpy.io.product import DatasetInfo, Product
@@ -186,8 +189,28 @@ def _read_dataset(sources: dict[str, tuple], grid: Grid, apply_mask: bool, name:
     return data
 
 
+def _direction_from_enu(sources: dict[str, tuple], grid: Grid) -> str | None:
+    """ASCENDING when the LOS vector (ground to satellite) points west (right-looking: east for DESCENDING),
+    from the median east component of a few rows; None when unknown."""
+    if "losEast" not in sources:
+        return None
+    rows = sorted({0, grid.length // 4, grid.length // 2, 3 * grid.length // 4, grid.length - 1})
+    east = np.concatenate([_read_source(sources["losEast"], grid, None, slice(r, r + 1), slice(None)).ravel()
+                           for r in rows])
+    east = east[np.isfinite(east)]
+    if east.size == 0:
+        return None
+    return "ASCENDING" if np.median(east) < 0 else "DESCENDING"
+
+
 def _product(path: Path, family: str, attrs: dict, grid: Grid, sources: dict[str, tuple], apply_mask: bool,
              units: dict[str, str], dates: list[str] | None = None, n_epochs: int = 0) -> Product:
+    if "ORBIT_DIRECTION" not in attrs:
+        direction = _direction_from_enu(sources, grid)
+        if direction:
+            attrs = {**attrs, "ORBIT_DIRECTION": direction}
+            logger.info("%s: no frame ID in the path; ORBIT_DIRECTION %s from the LOS vector (right-looking)",
+                        path, direction)
     datasets = {}
     for name in sources:
         shape = (n_epochs, *grid.shape) if name == "timeseries" else grid.shape
@@ -286,6 +309,7 @@ def read_cum_h5(path: str | Path, mask: bool = True, mask_file: Path | None = No
     mask_file = mask_file or (results / "mask" if (results / "mask").exists() else None)
     if mask_file is not None:
         sources["mask"] = _mask_source(mask_file, grid)
+    sources.update(_geoc_enu(find_dem_par(results), grid))
     units = {"timeseries": "m", "velocity": "m/year", "mask": "1"}
     return _product(path, "licsbas", attrs, grid, sources, mask, units, dates, shape[0])
 
@@ -337,6 +361,23 @@ def find_dem_par(folder: Path) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
+def _geoc_enu(dem_par: Path | None, grid: Grid) -> dict[str, tuple]:
+    """LOS unit-vector rasters ``E.geo``/``N.geo``/``U.geo`` beside ``EQA.dem_par`` (LiCSBAS GEOCml*), when
+    all three are there on ``grid``."""
+    if dem_par is None:
+        return {}
+    try:
+        if dem_par_grid(dem_par).shape != grid.shape:
+            return {}
+    except ProductError:
+        return {}
+    size = 4 * grid.width * grid.length
+    files = {name: dem_par.parent / f"{comp}.geo" for comp, name in zip("ENU", ENU, strict=True)}
+    if all(f.is_file() and f.stat().st_size == size for f in files.values()):
+        return {name: ("bin", str(f), 1.0) for name, f in files.items()}
+    return {}
+
+
 def _binaries(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.iterdir()) if p.is_file() and _BINARY.fullmatch(p.name)]
 
@@ -366,7 +407,7 @@ def is_frame_velocity_tif(path: Path) -> bool:
         product = read_geotiff(path)
     except ProductError:
         return False
-    return "UNIT" not in product.attrs and "FILE_TYPE" not in product.attrs
+    return "UNIT" not in product.attrs and product.attrs.get("FILE_TYPE") == "data"
 
 
 def _roles(files: list[tuple[str, Path]], folder: Path) -> dict[str, Path]:
@@ -458,11 +499,8 @@ def _read_binary_results(folder: Path, binaries: list[tuple[str, Path]], mask: b
         factor = 0.001 if name in ("velocity", "velocityStd") else 1.0
         sources[name] = ("bin", str(file), factor)
         units[name] = {"velocity": "m/year", "velocityStd": "m/year", "height": "m"}.get(name, "")
-    geoc = dem_par.parent
-    for comp, name in (("E", "losEast"), ("N", "losNorth"), ("U", "losUp")):
-        file = geoc / f"{comp}.geo"
-        if name not in sources and file.is_file() and file.stat().st_size == size:
-            sources[name] = ("bin", str(file), 1.0)
+    for name, source in _geoc_enu(dem_par, grid).items():
+        sources.setdefault(name, source)
     attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", **(parse_frame_id(folder.resolve()) or {})}
     logger.info("%s: LiCSBAS rasters (mm/yr -> m/yr) on the grid of %s", folder, dem_par)
     return _product(folder, "licsbas", attrs, grid, sources, mask, units)
@@ -472,3 +510,36 @@ def read_velocity_tif(path: str | Path, mask: bool = True) -> Product:
     """A LiCSBAS/LiCSAR velocity GeoTIFF given alone: the frame folder around it, with this velocity."""
     path = Path(path)
     return read_raster_folder(path.parent, mask, velocity_file=path)
+
+
+# ----------------------------------------------------------------------------------------------- writers
+@contextlib.contextmanager
+def stream_cum_h5(path: str | Path, shape: tuple[int, int, int], dates: list[str], grid: Grid,
+                  refarea: tuple[int, int, int, int], bperp: np.ndarray | None = None) -> Iterator[dict]:
+    """A LiCSBAS ``cum.h5`` (as ``LiCSBAS13_sb_inv.py`` writes it) filled through the yielded ``{'cum', 'vel'}``
+    datasets (mm, mm/yr, float32, NaN = no-data); ``corner_lat/lon`` = centre of the first pixel of ``grid``;
+    ``refarea`` = (y1, y2, x1, x2) written as "x1:x2/y1:y2". It appears under ``path`` only when complete."""
+    path = Path(path)
+    y1, y2, x1, x2 = refarea
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            out = {"cum": f.create_dataset("cum", shape=shape, dtype=np.float32,
+                                           chunks=(1, min(shape[1], 128), shape[2]), compression="lzf"),
+                   "vel": f.create_dataset("vel", shape=shape[1:], dtype=np.float32)}
+            f.create_dataset("imdates", data=np.array([int(d) for d in dates], dtype=np.int32))
+            f.create_dataset("bperp", data=np.zeros(len(dates)) if bperp is None else np.asarray(bperp))
+            f.create_dataset("refarea", data=f"{x1}:{x2}/{y1}:{y2}")
+            f.create_dataset("corner_lat", data=grid.y_first + grid.y_step / 2)
+            f.create_dataset("corner_lon", data=grid.x_first + grid.x_step / 2)
+            f.create_dataset("post_lat", data=grid.y_step)
+            f.create_dataset("post_lon", data=grid.x_step)
+            yield out
+    logger.info("wrote %s", path)
+
+
+def write_float32(path: str | Path, data: np.ndarray) -> Path:
+    """A LiCSBAS raw raster: little-endian float32, rows of the grid one after the other, atomically."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        np.asarray(data, dtype="<f4").tofile(tmp)
+    return path
