@@ -156,7 +156,8 @@ def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tm
              "N": "014A_04939_131313.geo.N.tif", "U": "U.geo.tif", "mask": "mask.geo.tif"}
     for key, name in names.items():
         shutil.copy(src / f"100A_05000_131313.{key}.geo.tif", frame / name)
-    shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "vel_filt.geo.tif")   # a less plain velocity
+    shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "vel_filt.geo.tif")   # less plain velocities
+    shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "014A_04939_131313.vel.mskd.geo.tif")
     renamed, original = open_product(frame), open_product(src)
     assert renamed.attrs["relative_orbit"] == "14"
     assert_same(renamed.read("velocity"), original.read("velocity"), 0)
@@ -183,6 +184,27 @@ def test_horzvert_on_frame_folders_recovers_the_truth(scene, tmp_path, monkeypat
     assert np.max(np.abs(hz[ok] - east[ok])) < 3e-3
     assert np.sqrt(np.mean((hz[ok] - east[ok]) ** 2)) < 1e-3
     assert np.nanmax(np.abs(up - truth.read("up"))) < 3e-3
+
+
+def test_horzvert_time_series_of_ts_folders_equals_that_of_the_hdfeos5(scene, tmp_path):
+    from mimtpy.analysis import horzvert
+
+    def run(tracks, out):
+        text = "\n".join([f"mimtpy.horzvert.DataSet = {', '.join(map(str, tracks))}",
+                          f"mimtpy.horzvert.outdir = {out}", "mimtpy.horzvert.timeseries = yes"])
+        cfg = parse_template(text, tmp_path / "h.template").configs["horzvert"]
+        return {p.stem: open_product(p) for p in horzvert.run(cfg, RunContext(tmp_path))}
+
+    ref = run(scene["he5"], tmp_path / "he5")
+    out = run([scene["ts"][0], scene["ts"][1] / "cum.h5"], tmp_path / "ts")
+    both = open_product(scene["he5"][0]).read("mask") & open_product(scene["he5"][1]).read("mask")
+    for name in ("hz_timeseries", "up_timeseries"):
+        assert out[name].dates == ref[name].dates and out[name].grid == ref[name].grid
+        a, b = out[name].read("timeseries"), ref[name].read("timeseries")
+        ok = np.isfinite(a) & np.isfinite(b)
+        assert ok.mean() > 0.4 and np.max(np.abs(a[ok] - b[ok])) < 1e-6
+        lost = np.isfinite(b) & np.isnan(a)
+        assert lost.any() and not (lost & both).any()            # only the LiCSBAS masks take pixels away
 
 
 def test_concatenation_transects_and_plot_run_on_licsbas_products(scene, tmp_path):

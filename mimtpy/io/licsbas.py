@@ -110,11 +110,18 @@ def classify(key: str) -> str | None:
     return None
 
 
+def _plainness(key: str) -> tuple[int, int]:
+    """Sort key of candidate files: unmasked before pre-masked (``mskd``: the mask is applied by the reader, and
+    ``mask=False`` must be able to turn it off), then fewer words ('vel' before 'vel_filt')."""
+    words = key.split("_")
+    return (int(any(w in ("mskd", "masked") for w in words)), len(words))
+
+
 def _pick(role: str, candidates: list[tuple[str, Path]], folder: Path) -> Path:
-    """One file for ``role`` among ``(key, path)`` candidates: the plainest name (fewest words; 'vel' before
-    'vel_filt'); ProductError listing them when two are equally plain."""
-    best = min(len(k.split("_")) for k, _ in candidates)
-    plain = [(k, p) for k, p in candidates if len(k.split("_")) == best]
+    """One file for ``role`` among ``(key, path)`` candidates: the plainest name (:func:`_plainness`);
+    ProductError listing them when two are equally plain."""
+    best = min(_plainness(k) for k, _ in candidates)
+    plain = [(k, p) for k, p in candidates if _plainness(k) == best]
     if len(plain) > 1:
         raise ProductError(f"{folder}: several {role} files ({', '.join(p.name for _, p in plain)}); keep one or "
                            "give the file itself")
