@@ -5,6 +5,7 @@ frame IDs, the steps run on them, interferogram stacks, StaMPS points, errors, a
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,12 @@ def test_cum_h5_is_licsbas_mm_with_a_pixel_centre_corner(scene):
     assert product.attrs["ORBIT_DIRECTION"] == "ASCENDING"
     np.testing.assert_allclose(product.read("timeseries", epochs=slice(5, 6))[0], series, atol=1e-8)
     assert np.all(product.read("timeseries", epochs=slice(0, 1))[0][np.isfinite(series)] == 0)
+    picked = np.array([7, 2, 7])                                  # any order, repeated: as the HDF-EOS5 reader
+    np.testing.assert_allclose(product.read("timeseries", epochs=picked), he5.read("timeseries", epochs=picked),
+                               atol=1e-8)
+    again = pickle.loads(pickle.dumps(product))                   # products pickle (Dask workers read blocks)
+    np.testing.assert_array_equal(again.read("timeseries", epochs=slice(5, 6)),
+                                  product.read("timeseries", epochs=slice(5, 6)))
 
 
 def test_frame_geometry_equals_the_hdfeos5_angles(scene):

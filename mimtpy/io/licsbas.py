@@ -51,6 +51,7 @@ from mimtpy.errors import ProductError
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gamma import SENTINEL1_WAVELENGTH, dem_par_grid
 from mimtpy.io.geotiff import read_geotiff
+from mimtpy.io.hdf5 import read_epochs
 from mimtpy.io.product import DatasetInfo, Product
 
 logger = logging.getLogger(__name__)
@@ -155,15 +156,7 @@ def _read_source(source: tuple, grid: Grid, epochs, rows: slice, cols: slice) ->
         _, path, factor, refarea = source
         with h5py.File(path, "r") as f:
             if kind == "cum":
-                ds = f["cum"]
-                if isinstance(epochs, np.ndarray) and epochs.size > 1 and np.any(np.diff(epochs) <= 0):
-                    order = np.argsort(epochs)
-                    unique, inverse = np.unique(epochs[order], return_inverse=True)
-                    raw = ds[unique, rows, cols]
-                    data = np.empty((epochs.size, *raw.shape[1:]), raw.dtype)
-                    data[order] = raw[inverse]
-                else:
-                    data = ds[epochs, rows, cols]
+                data = read_epochs(f["cum"], epochs, rows, cols)
             else:
                 data = f["vel"][rows, cols]
             vel = f["vel"][rows, cols] if "vel" in f else None
