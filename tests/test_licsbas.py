@@ -176,6 +176,26 @@ def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tm
         open_product(frame)
 
 
+def test_unit_vectors_on_a_finer_grid_are_sampled_at_the_velocity_pixels(scene, tmp_path):
+    src = scene["frames"][0]
+    frame = tmp_path / "100A_05000_131313"
+    frame.mkdir()
+    for key in ("vel", "vstd", "mask"):
+        shutil.copy(src / f"100A_05000_131313.{key}.geo.tif", frame / f"{key}.geo.tif")
+    coarse = open_product(src)
+    g = coarse.grid
+    fine = Grid(g.width * 3 + 6, g.length * 3 + 6, g.x_first - 3 * g.x_step / 3, g.y_first - 3 * g.y_step / 3,
+                g.x_step / 3, g.y_step / 3)                       # a third of the step, one coarse pixel wider
+    for key, name in (("E", "losEast"), ("N", "losNorth"), ("U", "losUp")):
+        data = np.full(fine.shape, np.nan, np.float32)
+        data[3:-3, 3:-3] = np.repeat(np.repeat(coarse.read(name), 3, axis=0), 3, axis=1)
+        write_geotiff(frame / f"{key}.geo.tif", data, fine)
+    product = open_product(frame)
+    assert product.grid == g
+    for name in ("losEast", "losUp", "azimuthAngle"):
+        np.testing.assert_array_equal(product.read(name), coarse.read(name))
+
+
 # ------------------------------------------------------------------------------------------- steps
 def test_horzvert_on_frame_folders_recovers_the_truth(scene, tmp_path, monkeypatch):
     monkeypatch.chdir(scene["frames"][0].parent)
