@@ -329,6 +329,17 @@ def test_stamps_points_and_gridding(tmp_path):
     opened = open_product(path)                                     # gridded at an automatic step
     assert int(np.sum(opened.read("count"))) == len(pts)
 
+    lines = [f"mimtpy.plot.DataSet = {path}", f"mimtpy.plot.outdir = {tmp_path / 'fig'}", "mimtpy.plot.dpi = 50"]
+    figures = plot.run(parse_template("\n".join(lines), tmp_path / "p.template").configs["plot"],
+                       RunContext(tmp_path))
+    assert figures == [tmp_path / "fig" / "ps_mean_v.png"] and figures[0].stat().st_size > 0
+    from mimtpy.viz.maps import MapStyle
+    from mimtpy.viz.points import points_figure
+    _fig, ax = points_figure(points, MapStyle())
+    drawn = next(c for c in ax.collections if c.get_gid() == "points")
+    np.testing.assert_allclose(drawn.get_offsets(), [(lon, lat) for lon, lat, _ in pts])
+    np.testing.assert_allclose(drawn.get_array(), [v for *_, v in pts])            # mm/yr
+
     series = tmp_path / "ps_data.xy"
     series.write_text("lon lat 20200101 20200113\n10.0 45.0 0 3.5\n10.1 45.1 0 -2\n")
     ts = read_stamps(series)
