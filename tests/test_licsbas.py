@@ -251,7 +251,15 @@ def test_concatenation_transects_and_plot_run_on_licsbas_products(scene, tmp_pat
              f"mimtpy.transects.fault = {trace}", "mimtpy.transects.length = 10"]
     cfg = parse_template("\n".join(lines), tmp_path / "t.template").configs["transects"]
     written = transects.run(cfg, RunContext(tmp_path))
-    assert any(p.exists() and p.stat().st_size > 0 for p in written)
+    assert [p.suffix for p in written] == [".csv", ".h5", ".png"]
+    from mimtpy.analysis import profiles
+    line = profiles.make_profiles(cfg)[0][0]
+    ref = velcumu(scene["he5"][0], tmp_path / "vref", mask="yes")       # the same velocity from the HDF-EOS5
+    a = profiles.bin_profile(line, open_product(frame), "velocity", 0.5)
+    b = profiles.bin_profile(line, ref, "velocity", 0.5)
+    assert (a.count > 0).sum() > 10
+    np.testing.assert_array_equal(a.count, b.count)
+    np.testing.assert_allclose(a.median, b.median, atol=1e-3)            # mm/yr: 1e-6 m/yr
 
     for source in (frame, cum):
         lines = [f"mimtpy.plot.DataSet = {source}", f"mimtpy.plot.outdir = {tmp_path / 'fig'}",
@@ -259,6 +267,10 @@ def test_concatenation_transects_and_plot_run_on_licsbas_products(scene, tmp_pat
         cfg = parse_template("\n".join(lines), tmp_path / "p.template").configs["plot"]
         figures = plot.run(cfg, RunContext(tmp_path))
         assert figures and all(p.exists() for p in figures)
+    from mimtpy.viz.maps import MapStyle, make_figure
+    _fig, _ax, data = make_figure(open_product(frame), MapStyle())
+    assert data.unit == "mm/yr" and data.name == "velocity"
+    np.testing.assert_allclose(data.values, velocity * 1e3, rtol=1e-6)
 
 
 def test_dataset_entries_resolve_licsbas_folders(scene):
