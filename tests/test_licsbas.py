@@ -69,7 +69,10 @@ def test_velocity_from_hdfeos5_equals_the_licsbas_layout(scene, tmp_path):
             assert frame.grid == ref.grid
             assert frame.attrs["UNIT"] == "m/year" and frame.datasets["velocity"].unit == "m/year"
             assert_same(frame.read("velocity"), ref.read("velocity"), 1e-6)
-            assert_same(frame.read("velocityStd"), ref.read("velocityStd"), 1e-6)
+            std, ref_std = frame.read("velocityStd"), ref.read("velocityStd")
+            assert np.isnan(std[ref_std == 0]).all() and (ref_std == 0).sum() >= 1   # 0 (reference) = unknown
+            ref_std[ref_std == 0] = np.nan
+            assert_same(std, ref_std, 1e-6)
 
 
 def test_cum_h5_is_licsbas_mm_with_a_pixel_centre_corner(scene):
@@ -171,6 +174,9 @@ def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tm
     assert_same(renamed.read("azimuthAngle"), original.read("azimuthAngle"), 0)
     alone = open_product(frame / "014A_04939_131313_vel.geo.tif")           # the GeoTIFF given alone
     assert alone.attrs["UNIT"] == "m/year" and "losEast" in alone.datasets
+    (frame / "metadata").mkdir()                                             # LiCSAR: E/N/U in metadata/
+    shutil.move(frame / "U.geo.tif", frame / "metadata" / "014A_04939_131313.geo.U.tif")
+    assert_same(open_product(frame).read("losUp"), original.read("losUp"), 0)
     shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "vel.tif")
     with pytest.raises(ProductError, match=r"several velocity files \(014A_04939_131313_vel.geo.tif, vel.tif\)"):
         open_product(frame)

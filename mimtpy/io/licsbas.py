@@ -16,9 +16,11 @@ Formats (each recognised by its content, see :data:`mimtpy.io.READERS`):
   ``mask``, ``n_gap``, ``n_unw``, ``stc``, ``resid_rms``, ``maxTlen``, ``hgt``, ...) sized by ``EQA.dem_par``
   (looked for in ``results/``, the TS folder, ``TS/info/``, then the ``GEOCml*`` folder the TS folder is named
   after, as LiCSBAS lays them out), or their GeoTIFF variants (``vel.geo.tif``, ...). ``vel``/``vstd`` (mm/yr) are
-  exposed as ``velocity``/``velocityStd`` in m/year, ``hgt`` as ``height`` (m), the others under their LiCSBAS names.
+  exposed as ``velocity``/``velocityStd`` in m/year (a std of 0, as at the reference pixel, is unknown: NaN, so it
+  never gets an infinite weight), ``hgt`` as ``height`` (m), the others under their LiCSBAS names.
 * a LiCSAR / ``decompose_insar_velocities`` frame folder ``<frame>/`` of GeoTIFFs: ``*vel*.geo.tif`` (or ``vel.tif``),
   ``*vstd*``, ``E/N/U`` (``E.geo.tif``, ``<frame>.geo.E.tif``, ``<frame>_E.geo.tif``, ...), ``mask*``, ``hgt``.
+  E/N/U and hgt missing beside the velocity are taken from ``<frame>/metadata/`` (LiCSAR's layout).
   A velocity GeoTIFF without a UNIT tag is mm/yr (LiCSBAS/LiCSAR), logged. Unit-vector rasters are exposed as
   ``losEast``/``losNorth``/``losUp`` (ground to satellite, as MintPy's LOS vector) and as MintPy's
   ``incidenceAngle`` = acos(U) and ``azimuthAngle`` = atan2(-E, N) (degrees), so the geometry lookup of
@@ -183,6 +185,8 @@ def _read_dataset(sources: dict[str, tuple], grid: Grid, apply_mask: bool, name:
                      else np.degrees(np.arctan2(-e, n)))
         return angle.astype(np.float32)
     data = _read_source(sources[name], grid, epochs, rows, cols)
+    if name == "velocityStd":
+        data[data <= 0] = np.nan             # LiCSBAS: 0 at the reference and where no std was estimated
     if apply_mask and name in MASKED and "mask" in sources:
         mask = _read_source(sources["mask"], grid, None, rows, cols)
         data[..., ~(np.nan_to_num(mask) != 0)] = np.nan
@@ -458,6 +462,10 @@ def read_raster_folder(path: str | Path, mask: bool = True, velocity_file: Path 
         raise ProductError(f"{folder}: no velocity raster (vel, *vel*.geo.tif) found")
     if velocity_file is not None:
         tifs = [(k, p) for k, p in tifs if classify(k) != "velocity" or p == velocity_file]
+    have = {classify(k) for k, _ in tifs}
+    if (folder / "metadata").is_dir():            # LiCSAR frame: <frame>/metadata/<frame>.geo.E.tif, ...
+        tifs += [(k, p) for k, p in ((tif_key(p), p) for p in _tifs(folder / "metadata"))
+                 if classify(k) in (*ENU, "height") and classify(k) not in have]
     files = _roles(tifs, folder)
     vel_path = files["velocity"]
     grid = read_geotiff(vel_path).grid
