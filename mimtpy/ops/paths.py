@@ -50,8 +50,6 @@ def resolve_dataset(entry: str | Path, base: Path) -> Path:
     for cand in candidates:
         if cand.is_file() or (cand.is_dir() and cand.suffix.lower() == ".zarr"):   # a Zarr cube is a folder
             return cand
-        if is_product_folder(cand):
-            return cand
         for folder in (cand, cand / "mintpy"):
             if folder.is_dir():
                 for pattern in TIMESERIES_NAMES:
@@ -61,6 +59,8 @@ def resolve_dataset(entry: str | Path, base: Path) -> Path:
                     if len(found) > 1:
                         names = ", ".join(f.name for f in found)
                         raise InputError(f"DataSet '{entry}': several products in {folder} ({names}); name one file")
+        if is_product_folder(cand):          # after the MintPy names: a mintpy/ folder with a GeoTIFF stays MintPy's
+            return cand
     tried = " or ".join(str(c) for c in candidates)
     hint = "" if os.environ.get("SCRATCHDIR") else " ($SCRATCHDIR is not set, so project names cannot be resolved)"
     raise InputError(f"DataSet '{entry}': no HDF-EOS5 or timeseries product found at {tried} (nor a LiCSBAS "
