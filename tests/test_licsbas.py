@@ -279,10 +279,15 @@ def test_concatenation_transects_and_plot_run_on_licsbas_products(scene, tmp_pat
     np.testing.assert_allclose(data.values, velocity * 1e3, rtol=1e-6)
 
 
-def test_dataset_entries_resolve_licsbas_folders(scene):
+def test_dataset_entries_resolve_licsbas_folders(scene, tmp_path):
     base = scene["folder"]
     for path in (scene["frames"][0], scene["ts"][0], scene["ts"][0] / "results"):
         assert resolve_dataset(path.relative_to(base), base) == path
+    mintpy = tmp_path / "proj" / "mintpy"                   # a MintPy folder with a velocity GeoTIFF stays MintPy's
+    mintpy.mkdir(parents=True)
+    (mintpy / scene["he5"][0].name).symlink_to(scene["he5"][0])
+    shutil.copy(scene["frames"][0] / "100A_05000_131313.vel.geo.tif", mintpy / "vel.geo.tif")
+    assert resolve_dataset("proj/mintpy", tmp_path) == mintpy / scene["he5"][0].name
 
 
 # ------------------------------------------------------------------------------------------- stacks
