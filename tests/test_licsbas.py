@@ -279,6 +279,19 @@ def test_concatenation_transects_and_plot_run_on_licsbas_products(scene, tmp_pat
     np.testing.assert_allclose(data.values, velocity * 1e3, rtol=1e-6)
 
 
+def test_a_licsbas_work_folder_opens_as_its_time_series(scene, tmp_path):
+    work = tmp_path / "014A_04939_131313"
+    shutil.copytree(scene["ts"][0].parent / "GEOCml1", work / "GEOCml1")
+    shutil.copytree(scene["ts"][0], work / "TS_GEOCml1")
+    product = open_product(work)
+    assert product.path == work / "TS_GEOCml1" / "cum.h5" and product.attrs["relative_orbit"] == "14"
+    np.testing.assert_array_equal(product.read("timeseries", epochs=slice(4, 5)),
+                                  open_product(scene["ts"][0]).read("timeseries", epochs=slice(4, 5)))
+    shutil.copytree(scene["ts"][0], work / "TS_GEOCml2")
+    with pytest.raises(ProductError, match=r"2 LiCSBAS time-series folders \(TS_GEOCml1, TS_GEOCml2\)"):
+        open_product(work)
+
+
 def test_dataset_entries_resolve_licsbas_folders(scene, tmp_path):
     base = scene["folder"]
     for path in (scene["frames"][0], scene["ts"][0], scene["ts"][0] / "results"):

@@ -33,11 +33,13 @@ from mimtpy.io.licsbas import (
     is_frame_velocity_tif,
     is_results_folder,
     is_ts_folder,
+    is_work_folder,
     parse_frame_id,
     read_cum_h5,
     read_raster_folder,
     read_ts_folder,
     read_velocity_tif,
+    read_work_folder,
 )
 from mimtpy.io.netcdf import is_cube, read_cube
 from mimtpy.io.product import DatasetInfo, Product
@@ -108,6 +110,8 @@ READERS: list[Reader] = [
            "with EQA.dem_par", is_results_folder, read_raster_folder, masks=True, folder=True,
            conventions=_LICSBAS + " (EQA.dem_par); vel/vstd -> velocity/velocityStd, hgt -> height; "
            "E.geo/N.geo/U.geo of the GEOCml folder -> losEast/losNorth/losUp"),
+    Reader("licsbas-work", "LiCSBAS work folder <frame>/ with GEOCml*/ and one TS_GEOCml*/ (its time series)",
+           is_work_folder, read_work_folder, masks=True, folder=True, conventions="as cum.h5"),
     Reader("licsar-frame", "LiCSAR / decompose_insar_velocities frame folder or LiCSBAS results/ of GeoTIFFs "
            "(*vel*.geo.tif, *vstd*, E/N/U, mask, hgt)", is_frame_folder, read_raster_folder, masks=True,
            folder=True,

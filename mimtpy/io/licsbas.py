@@ -11,7 +11,8 @@ Formats (each recognised by its content, see :data:`mimtpy.io.READERS`):
   ``refarea`` (``(y1 + y2 - 1) // 2``), REF_LAT/REF_LON its centre. No-data: NaN, and pixels whose ``vel`` is exactly
   0 outside ``refarea`` (LiCSBAS fills some outputs with 0); the first epoch is 0 by construction and stays valid.
 * a LiCSBAS time-series folder ``TS_GEOCml*/``: its ``cum_filt.h5`` (the filtered series, preferred as
-  ``LiCSBAS_out2nc.py`` does) or ``cum.h5``, with ``results/mask`` applied.
+  ``LiCSBAS_out2nc.py`` does) or ``cum.h5``, with ``results/mask`` applied; a LiCSBAS work folder (``<frame>/``
+  with ``GEOCml*/`` and one ``TS_GEOCml*/``) opens as that time series.
 * its ``results/`` folder: raw little-endian float32 rasters without extension (``vel``, ``vstd``, ``coh_avg``,
   ``mask``, ``n_gap``, ``n_unw``, ``stc``, ``resid_rms``, ``maxTlen``, ``hgt``, ...) sized by ``EQA.dem_par``
   (looked for in ``results/``, the TS folder, ``TS/info/``, then the ``GEOCml*`` folder the TS folder is named
@@ -350,6 +351,27 @@ def read_ts_folder(path: str | Path, mask: bool = True) -> Product:
     product = read_cum_h5(found[0], mask)
     product.attrs["FILE_PATH"] = str(found[0])
     return product
+
+
+def _ts_children(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.glob("TS_*")) if is_ts_folder(p)]
+
+
+def is_work_folder(path: Path) -> bool:
+    """A LiCSBAS work folder (``<frame>/`` holding ``GEOCml*/`` and ``TS_GEOCml*/``)."""
+    return path.is_dir() and bool(_ts_children(path))
+
+
+def read_work_folder(path: str | Path, mask: bool = True) -> Product:
+    """The time series of the one ``TS_GEOCml*`` folder of a LiCSBAS work folder; ProductError listing them
+    when there are several (give the one to use)."""
+    path = Path(path)
+    found = _ts_children(path)
+    if len(found) != 1:
+        names = ", ".join(p.name for p in found) or "none"
+        raise ProductError(f"{path}: {len(found)} LiCSBAS time-series folders ({names}); give one of them")
+    logger.info("%s: LiCSBAS time series of %s", path, found[0].name)
+    return read_ts_folder(found[0], mask)
 
 
 # ----------------------------------------------------------------------------------------------- rasters
