@@ -24,6 +24,7 @@ EXAMPLE = """examples:
   synthetic_S1.py --outdir ./synthetic
   synthetic_S1.py --tracks asc desc asc:0.7 --fault 34.3 -118.0 120 0.02 10 --orbitRamp linear
   synthetic_S1.py --ramp 0.01 -0.005 0 --subswathRamps yes --wrap yes
+  synthetic_S1.py --format licsbas      # also LiCSBAS TS_GEOCml1/ + LiCSAR frame folders
 """
 
 
