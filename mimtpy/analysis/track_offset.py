@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 from mimtpy.core.grid import Grid
@@ -75,6 +76,7 @@ def pair_figure(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray,
                           vmax=lim * scale, interpolation="nearest")
         ax.set_aspect(_maps.geographic_aspect(s, n))
         ax.ticklabel_format(useOffset=False, style="plain")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
         ax.set_title(f"{names[0]} - {names[1]}, {title}", fontsize=9)
         ax.set_xlabel("Longitude (deg)")
         ax.set_ylabel("Latitude (deg)")

@@ -41,7 +41,8 @@ def draw_profile_lines(ax, profiles: list[Profile], extent: tuple[float, float, 
         (x0, y0), (x1, y1) = line[0], line[-1]
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0), gid="profile_arrow",
                     arrowprops={"arrowstyle": "->", "color": "tab:green", "lw": 1.2})
-        for (x, y), text in (((x0, y0), p.label), ((x1, y1), f"{p.label}'")):
+        dx, dy = 0.05 * (x1 - x0), 0.05 * (y1 - y0)         # labels just inside the map, on the line
+        for (x, y), text in (((x0 + dx, y0 + dy), p.label), ((x1 - dx, y1 - dy), f"{p.label}'")):
             ax.text(x, y, text, fontsize=8, color="darkgreen", fontweight="bold", ha="center", va="center",
                     clip_on=True, gid="profile_label", bbox={"boxstyle": "round,pad=0.1", "fc": "white",
                                                              "alpha": 0.7, "lw": 0})

@@ -81,7 +81,7 @@ def plot_product_gmt(product: Product, cfg: MapStyle, out: Path) -> Path:
     fig.basemap(region=region, projection=projection, frame=frame)
     cpt = GMT_CPT.get(scale.cmap, scale.cmap)
     pygmt.makecpt(cmap=cpt.removesuffix("+i"), series=[scale.vmin, scale.vmax], reverse=cpt.endswith("+i"),
-                  log=False, continuous=True)
+                  log=False, continuous=True, background=True)   # clipped values take the end colours
     dem = shading_dem(product, cfg, data.grid) if data.crs != "pixel" else None
     shading = None
     if dem is not None:     # no-data (NaN, 0) stays NaN: GMT shades valid pixels only, no cliff at the edge
@@ -107,7 +107,8 @@ def plot_product_gmt(product: Product, cfg: MapStyle, out: Path) -> Path:
             fig.text(x=(x0 + x1) / 2, y=y + 0.02 * (n - s), text=f"{length / 1e3:g} km", font="8p", justify="CB")
     if data.crs == "pixel":
         logger.warning("%s: not georeferenced: drawn in pixel coordinates", product.path)
-    fig.colorbar(frame=[f"x+l{data.unit}"], position=f"JMR+o0.8c/0c+w8c/0.4c{GMT_EXTEND[scale.extend]}")
+    fig.colorbar(frame=[f"x+l{data.unit}" if data.unit else "x"],
+                 position=f"JMR+o0.8c/0c+w8c/0.4c{GMT_EXTEND[scale.extend]}")
     with atomic_output(out) as tmp:
         target = tmp.with_suffix(f".{cfg.format}")
         fig.savefig(target, dpi=cfg.dpi)

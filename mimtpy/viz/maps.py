@@ -25,7 +25,8 @@ Conventions pinned by tests (tests/test_figures.py):
   wrapped into [-R/2, R/2) (one colour cycle per R, e.g. 28 mm per Sentinel-1 fringe) with a
   cyclic map (``twilight_shifted``).
 - Zero as no data (MintPy writes 0 for masked pixels): ``zeroMask`` auto masks exact zeros of
-  velocity files (FILE_TYPE velocity), yes/no always/never.
+  velocity files (FILE_TYPE velocity), yes/no always/never; the reference pixel (``REF_Y/REF_X``,
+  0 by definition) is kept.
 - GNSS on maps: in the InSAR's frame (GNSS + the offset of :func:`mimtpy.ops.gnss.compare`, as the
   scatter plot); arrows in mm/yr on velocity maps and in mm over the period (END_DATE - START_DATE)
   on displacement maps (no arrows, with a note, when the period is unknown); the key arrow sits
@@ -224,6 +225,11 @@ def map_data(product: Product, name: str | None = None, zero_mask: str | None = 
     zeros = 0
     if zero_masking(product, name, zero_mask):
         is_zero = values == 0
+        ref_y, ref_x = product.attrs.get("REF_Y"), product.attrs.get("REF_X")
+        if _known(ref_y) and _known(ref_x) and int(ref_y) % k == 0 and int(ref_x) % k == 0:
+            ry, rx = int(ref_y) // k, int(ref_x) // k          # the reference pixel is 0 by definition: data
+            if 0 <= ry < values.shape[0] and 0 <= rx < values.shape[1]:
+                is_zero[ry, rx] = False
         zeros = int(is_zero.sum())
         values[is_zero] = np.nan
         if zeros:
@@ -375,7 +381,7 @@ def format_axes(ax, data: MapData) -> None:
         ax.set_ylabel("Row (pixel)")
         ax.set_aspect(1.0)
         ax.text(0.5, 0.01, NO_GEOREFERENCE, transform=ax.transAxes, ha="center", va="bottom", fontsize=8,
-                color="tab:red", gid="no_georeference")
+                color="tab:red", gid="no_georeference", bbox={"fc": "white", "alpha": 0.8, "lw": 0})
     else:
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(matplotlib.ticker.ScalarFormatter(useOffset=False))
