@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import rasterio
 from matplotlib.quiver import QuiverKey
+from matplotlib.transforms import Bbox
 from pyproj import Geod
 
 from mimtpy.analysis import profiles, track_offset, transect_plot
@@ -323,23 +324,29 @@ def test_gnss_on_profiles_is_the_projected_velocity_on_every_comparable_panel(ve
 
 # ---------------------------------------------------------------- 18: figures a geodesist would publish
 
-def _arrow_boxes(ax):
-    """Display-space bounding boxes of each GNSS arrow polygon."""
-    (q,) = [c for c in ax.collections if c.get_gid() == "gnss_arrows"]
-    trans, offtrans = q.get_transform(), q.get_offset_transform()
+def _polygon_boxes(collection):
+    """Display-space bounding boxes of each polygon of a quiver (arrows) or quiver key (its arrow)."""
+    trans, offtrans = collection.get_transform(), collection.get_offset_transform()
     boxes = []
-    for path, off in zip(q.get_paths(), q.get_offsets(), strict=True):
+    for path, off in zip(collection.get_paths(), collection.get_offsets(), strict=True):
         pts = trans.transform(path.vertices) + offtrans.transform(off)
-        boxes.append((pts.min(axis=0), pts.max(axis=0)))
+        boxes.append(Bbox([pts.min(axis=0), pts.max(axis=0)]))
     return boxes
 
 
-def test_gnss_key_does_not_overlap_the_arrows(velocity, clean_track, tmp_path):
-    # stations with long arrows in the lower-right and upper-right corners (where a fixed key would sit)
+CORNER_ARROWS = {
+    "two corners": [(95, 70, 20, 0), (92, 85, 10, 5), (8, 70, 20, 0), (50, 50, 5, 5)],
+    "every corner": [(95, 70, 20, 0), (92, 85, 10, 5), (8, 70, 20, 0), (8, 5, 20, 0), (95, 5, 20, 0)],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORNER_ARROWS))
+def test_gnss_key_does_not_overlap_the_arrows(velocity, tmp_path, case):
+    """Long arrows where a fixed key would sit (lower right), then in every corner (the key goes above the map)."""
     csv = tmp_path / "corner.csv"
     g = open_product(velocity).grid
     rows = ["site,lon,lat,ve,vn,vu"]
-    for k, (r, c, ve, vn) in enumerate([(95, 70, 20, 0), (92, 85, 10, 5), (8, 70, 20, 0), (50, 50, 5, 5)]):
+    for k, (r, c, ve, vn) in enumerate(CORNER_ARROWS[case]):
         lat, lon = g.rowcol_to_lalo(r, c)
         rows.append(f"K{k},{lon},{lat},{ve},{vn},0")
     csv.write_text("\n".join(rows) + "\n")
@@ -347,11 +354,15 @@ def test_gnss_key_does_not_overlap_the_arrows(velocity, clean_track, tmp_path):
     fig.canvas.draw()
     (key,) = [a for a in ax.get_children() if isinstance(a, QuiverKey)]
     renderer = fig.canvas.get_renderer()
-    key_boxes = [key.text.get_window_extent(renderer), key.vector.get_window_extent(renderer)]
-    for lo, hi in _arrow_boxes(ax):
-        for kb in key_boxes:
-            overlap = lo[0] < kb.x1 and hi[0] > kb.x0 and lo[1] < kb.y1 and hi[1] > kb.y0
-            assert not overlap
+    key_boxes = [key.text.get_window_extent(renderer), *_polygon_boxes(key.vector)]
+    assert len(key_boxes) == 2 and all(np.isfinite(b.extents).all() and b.width > 5 for b in key_boxes)
+    (arrows,) = [c for c in ax.collections if c.get_gid() == "gnss_arrows"]
+    for box in _polygon_boxes(arrows):
+        assert not any(box.overlaps(kb) for kb in key_boxes)
+    texts = [ax.title, ax.xaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_text() and t.get_visible()]
+    assert len(boxes) > 4 and not any(b.overlaps(kb) for b in boxes for kb in key_boxes)
+    assert (0 < key.Y < 1) == (case == "two corners")                   # a free corner inside, else outside
     plt.close(fig)
 
 
@@ -451,3 +462,21 @@ def test_pygmt_draws_projected_and_wrapped_maps(tmp_path, velocity):
         with Image.open(out) as im:
             assert len(np.unique(np.asarray(im.convert("RGB")).reshape(-1, 3), axis=0)) > 50
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_transects_map_takes_vlim_and_cmap(velocity, tmp_path, monkeypatch):
+    from mimtpy.analysis import transects
+
+    text = (f"mimtpy.transects.DataSet = {velocity}\nmimtpy.transects.outdir = {tmp_path}\n"
+            "mimtpy.transects.start = 34.05, -118.25\nmimtpy.transects.end = 34.25, -118.05\n"
+            "mimtpy.transects.vlim = -7 3\nmimtpy.transects.cmap = PuOr")
+    cfg = parse_template(text, tmp_path / "t.template").configs["transects"]
+    seen = {}
+
+    def keep(fig, *args, **kwargs):
+        image = fig.axes[0].get_images()[-1]
+        seen.update(clim=image.get_clim(), cmap=image.get_cmap().name, extend=image.colorbar.extend)
+
+    monkeypatch.setattr(plt.Figure, "savefig", keep)
+    transects.run(cfg, RunContext(tmp_path))
+    assert seen == {"clim": (-7, 3), "cmap": "PuOr", "extend": "both"}    # Mogi values below -7 and above 3

@@ -49,15 +49,17 @@ def draw_profile_lines(ax, profiles: list[Profile], extent: tuple[float, float, 
 
 
 def transect_figure(products: list[Product], profiles: list[Profile], results: list[list[Binned]],
-                    traces: list[np.ndarray], stations: Stations | None):
-    """The figure (map of the first dataset with swaths + one panel per profile and dataset) for inspection."""
+                    traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None):
+    """The figure (map of the first dataset with swaths + one panel per profile and dataset) for inspection;
+    the map is drawn with ``style`` (colour limits, colormap; default: the plot step's defaults)."""
     shown = profiles[:MAX_PANELS]
     rows = len(products)
     fig = plt.figure(figsize=(5 + 4 * len(shown), 3.2 * max(rows, 1.4)))
     grid = fig.add_gridspec(rows, len(shown) + 1, width_ratios=[1.3] + [1] * len(shown))
     ax_map = fig.add_subplot(grid[:, 0])
-    data = map_data(products[0])
-    image = draw_map(ax_map, data, MapStyle(format="png", dpi=150))
+    style = style or MapStyle(format="png", dpi=150)
+    data = map_data(products[0], zero_mask=style.zero_mask)
+    image = draw_map(ax_map, data, style)
     map_colorbar(fig, ax_map, image, results[0][0].unit, shrink=0.6)
     for trace in traces:
         for piece in clip_lines([trace], (data.extent[2], data.extent[3], data.extent[0], data.extent[1])):
@@ -91,9 +93,9 @@ def transect_figure(products: list[Product], profiles: list[Profile], results: l
 
 
 def plot_transects(out: Path, products: list[Product], profiles: list[Profile], results: list[list[Binned]],
-                   traces: list[np.ndarray], stations: Stations | None) -> Path:
+                   traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None) -> Path:
     """Write :func:`transect_figure` atomically to ``out`` (PNG)."""
-    fig = transect_figure(products, profiles, results, traces, stations)
+    fig = transect_figure(products, profiles, results, traces, stations, style)
     with atomic_output(out) as tmp:
         fig.savefig(tmp, dpi=150, format="png")
     plt.close(fig)

@@ -30,7 +30,7 @@ Conventions pinned by tests (tests/test_figures.py):
 - GNSS on maps: in the InSAR's frame (GNSS + the offset of :func:`mimtpy.ops.gnss.compare`, as the
   scatter plot); arrows in mm/yr on velocity maps and in mm over the period (END_DATE - START_DATE)
   on displacement maps (no arrows, with a note, when the period is unknown); the key arrow sits
-  in a corner free of arrows, else above the axes.
+  in a corner free of arrows, else below the axes on the right.
 - Relief: hillshade of the DEM with no-data (NaN or 0) masked before shading (gradients from
   valid neighbours only) and transparent outside.
 """
@@ -49,6 +49,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.colors as mcolors
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -510,7 +511,7 @@ KEY_CORNERS = (("upper right", 0.85, 0.9), ("upper left", 0.15, 0.9), ("lower ri
 def key_position(ax, data: MapData, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, scale: float,
                  avoid_lower_left: bool) -> tuple[float, float, str]:
     """(X, Y, label position) in axes fraction of the GNSS key: the first corner of :data:`KEY_CORNERS`
-    that no arrow (tail to tip, ``scale`` units per axes width) enters, else above the axes."""
+    that no arrow (tail to tip, ``scale`` units per axes width) enters, else below the axes (right)."""
     w, e, s, n = data.extent
     ratio = abs(n - s) * (ax.get_aspect() if isinstance(ax.get_aspect(), float) else 1.0) / abs(e - w)
     xt, yt = (x - w) / (e - w), (y - s) / (n - s)
@@ -523,7 +524,7 @@ def key_position(ax, data: MapData, x: np.ndarray, y: np.ndarray, u: np.ndarray,
         inside = (np.abs(px - cx) < 0.16) & (py > cy - 0.06) & (py < cy + 0.11)
         if not inside.any():
             return cx, cy, "N"
-    return 0.88, 1.03, "W"
+    return 0.93, -0.16, "W"             # below the axes, right of the axis label, under the tick labels
 
 
 def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
@@ -560,8 +561,12 @@ def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
             label = f"{ref:g} {unit}" + (f" ({years:.2f} yr)" if displacement else "")
             key = ax.quiverkey(q, kx, ky, ref, label, labelpos=pos, coordinates="axes", fontproperties={"size": 7})
             key.set_gid("gnss_key")
-            if ky > 1:
-                ax.set_title(data.title, fontsize=9, loc="left")
+            key.set_zorder(5)
+            # a white frame behind the key; it also keeps a key outside the axes inside a 'tight' saved figure
+            x0, y0, w, h = (kx - 0.14, ky - 0.045, 0.28, 0.13) if pos == "N" else (kx - 0.34, ky - 0.045, 0.42, 0.09)
+            ax.add_patch(matplotlib.patches.FancyBboxPatch(
+                (x0, y0), w, h, boxstyle="round,pad=0.005", transform=ax.transAxes, clip_on=False, fc="white",
+                ec="0.6", lw=0.5, alpha=0.85, zorder=4.5, gid="gnss_key_frame"))
     if cfg.gnss_mode in ("los", "both"):
         if years is None:
             logger.warning("%s: %s is neither a velocity nor a displacement: GNSS not compared", cfg.gnss.name,
