@@ -263,6 +263,13 @@ def test_gnss_los_on_maps_has_the_reference_offset_removed(velocity, clean_track
     np.testing.assert_allclose(shown, los + offset, atol=0.05)
     np.testing.assert_allclose(shown, insar, atol=0.3)                  # GNSS sits on the InSAR map
     plt.close(fig)
+    # the same velocity stored in mm/yr (as LiCSBAS writes): the GNSS (m/yr) is brought to mm/yr first
+    mm = write_h5(tmp_path / "mm.h5", {"velocity": product.read("velocity") * 1e3},
+                  {**product.attrs, "UNIT": "mm/yr"})
+    fig, ax, _d = maps.make_figure(open_product(mm), plot_cfg(tmp_path, gnss=str(csv), gnssMode="los"))
+    (circles,) = [c for c in ax.collections if c.get_gid() == "gnss_los"]
+    np.testing.assert_allclose(np.asarray(circles.get_array(), float), shown, atol=1e-3)
+    plt.close(fig)
 
 
 @pytest.fixture(scope="module")

@@ -200,17 +200,17 @@ def gnss_profile(stations: Stations, profile: Profile, product: Product, name: s
     that ties it to the InSAR (:func:`mimtpy.ops.gnss.compare` over every station on the product), in
     display units (mm/yr, mm)."""
     from mimtpy.errors import ProductError
-    from mimtpy.ops.gnss import compare, period_years
+    from mimtpy.ops.gnss import compare, gnss_factor
 
     empty = np.zeros(0)
     if not _in_swath(stations, profile)[0].any():
         return GnssProfile([], empty, empty, empty, note="no GNSS station in this swath")
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
-    years = period_years(product, stored)
-    if years is None:
+    factor = gnss_factor(product, stored)
+    if factor is None:
         return GnssProfile([], empty, empty, empty, note=f"GNSS not comparable with {name} ({stored or 'no unit'})")
     try:
-        result = compare(stations, product, product.array(name), years=years)
+        result = compare(stations, product, product.array(name), factor=factor)
     except (InputError, ProductError) as err:
         logger.warning("GNSS not drawn on profile %s of %s: %s", profile.label, product.path.name, err)
         return GnssProfile([], empty, empty, empty, note="GNSS not comparable here (see the log)")

@@ -9,9 +9,10 @@ InSAR - GNSS after referencing.
 
 Products that are not LOS are compared in their own quantity (:func:`comparable`): a horizontal
 component (``COMPONENT = hz``, direction ``HORZ_AZIMUTH``, degrees from north, anticlockwise
-positive: ``-sin(a) ve + cos(a) vn``), ``east``, ``north`` or ``up``. Displacement products
-(a length unit) compare with the GNSS velocity times the period (``END_DATE - START_DATE`` in
-decimal years, :func:`period_years`). Figures draw GNSS in the InSAR's frame: the GNSS value
+positive: ``-sin(a) ve + cos(a) vn``), ``east``, ``north`` or ``up``. The GNSS velocity (m/yr) is
+brought to the data's stored unit by :func:`gnss_factor`: 1000 for mm/yr, and for displacement
+products (a length unit) times the period (``END_DATE - START_DATE`` in decimal years,
+:func:`period_years`). Figures draw GNSS in the InSAR's frame: the GNSS value
 plus the offset of :func:`compare` (maps and profiles do the same as the scatter plot).
 """
 
@@ -37,7 +38,7 @@ class Comparison:
     """Stations inside the product with their GNSS LOS and InSAR values (m/yr), after referencing."""
 
     stations: Stations
-    gnss_los: np.ndarray   # GNSS in the product's quantity (LOS, hz, up, ...; x years for displacements)
+    gnss_los: np.ndarray   # GNSS in the product's quantity (LOS, hz, up, ...) and stored unit (gnss_factor)
     insar: np.ndarray
     offset: float          # subtracted from InSAR: InSAR - offset ~ GNSS
     rms: float
@@ -92,21 +93,30 @@ def project_to_los(stations: Stations, product: Product, geometry: Path | None =
 COMPONENTS = ("hz", "horizontal", "east", "north", "up", "vertical")
 
 
-def period_years(product: Product, unit: str | None = None) -> float | None:
-    """Factor from a GNSS velocity (m/yr) to the product's quantity: 1 for velocities (a rate unit),
-    the period ``END_DATE - START_DATE`` in decimal years for displacements (a length unit), None
-    when the unit is neither or the period is unknown."""
+def period_years(product: Product) -> float | None:
+    """``END_DATE - START_DATE`` of a product in decimal years (MintPy's), None when either is missing."""
     from mimtpy.core.dates import decimal_years
+
+    a = product.attrs
+    if "START_DATE" in a and "END_DATE" in a:
+        t0, t1 = decimal_years([str(a["START_DATE"]), str(a["END_DATE"])])
+        return float(t1 - t0)
+    return None
+
+
+def gnss_factor(product: Product, unit: str | None = None) -> float | None:
+    """Factor from a GNSS velocity (m/yr) to data in the stored ``unit`` (default: the UNIT attribute):
+    1 / (the rate's factor to m/yr) for velocities (1 for m/year, 1000 for mm/yr); the period
+    (:func:`period_years`) / (the length's factor to m) for displacements; None when the unit is neither
+    or a displacement has no period."""
     from mimtpy.ops.units import LENGTH, RATE
 
     text = (unit if unit is not None else product.attrs.get("UNIT", "")).strip().lower()
     if text in RATE:
-        return 1.0
-    if text in LENGTH:
-        a = product.attrs
-        if "START_DATE" in a and "END_DATE" in a:
-            t0, t1 = decimal_years([str(a["START_DATE"]), str(a["END_DATE"])])
-            return float(t1 - t0)
+        return 1.0 / RATE[text]
+    years = period_years(product)
+    if text in LENGTH and years is not None:
+        return years / LENGTH[text]
     return None
 
 
@@ -140,11 +150,12 @@ def comparable(stations: Stations, product: Product, geometry: Path | None = Non
 
 
 def compare(stations: Stations, product: Product, data, reference_site: str | None = None,
-            geometry: Path | None = None, years: float = 1.0) -> Comparison:
+            geometry: Path | None = None, factor: float = 1.0) -> Comparison:
     """Compare GNSS (in the product's quantity, :func:`comparable`) with the InSAR ``data`` (on the
-    product grid, in the stored unit: m/yr, or m with ``years`` = the period of a displacement)."""
+    product grid, in its stored unit; ``factor`` = :func:`gnss_factor`, 1 for m/yr). Every value of the
+    result is in the stored unit."""
     sub, los, sigma, rows, cols, component = comparable(stations, product, geometry)
-    los, sigma = los * years, sigma * years
+    los, sigma = los * factor, sigma * factor
     insar = np.array([np.nanmedian(data[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2])
                       if np.isfinite(data[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2]).any() else np.nan
                       for r, c in zip(rows, cols, strict=True)])

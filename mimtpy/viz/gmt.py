@@ -123,7 +123,7 @@ def _gnss(fig, product: Product, data, cfg: MapStyle) -> None:
     import pandas as pd
 
     from mimtpy.io.gnss import read_stations
-    from mimtpy.ops.gnss import compare, period_years, stations_in
+    from mimtpy.ops.gnss import compare, gnss_factor, stations_in
     from mimtpy.ops.units import LENGTH
 
     stations = read_stations(cfg.gnss, cfg.gnss_format)
@@ -132,16 +132,16 @@ def _gnss(fig, product: Product, data, cfg: MapStyle) -> None:
         logger.warning("%s: no GNSS station inside the map", cfg.gnss.name)
         return
     stored = (product.datasets[data.name].unit or product.attrs.get("UNIT", "")).strip()
-    years = period_years(product, stored)
+    to_stored = gnss_factor(product, stored)
     displacement = stored.lower() in LENGTH
-    if cfg.gnss_mode in ("arrows", "both") and not (displacement and years is None):
-        factor = years * 1e3 if displacement else 1e3
+    if cfg.gnss_mode in ("arrows", "both") and not (displacement and to_stored is None):
+        factor = to_stored * data.factor if to_stored is not None else 1e3     # display units (mm/yr, mm)
         vmax = max(float(np.nanmax(np.hypot(inside.ve, inside.vn))) * factor, 1e-3)
         table = pd.DataFrame({"x": inside.lon, "y": inside.lat, "ve": inside.ve * factor, "vn": inside.vn * factor,
                               "se": np.nan_to_num(inside.se * factor), "sn": np.nan_to_num(inside.sn * factor),
                               "corr": 0.0, "site": inside.site})
         fig.velo(data=table, spec=f"e{2.0 / vmax:.4f}c/0.39+f8p", pen="0.6p,black", vector="0.3c+p1p+e+gblack")
-    if cfg.gnss_mode in ("los", "both") and years is not None:
-        result = compare(stations, product, product.array(data.name), cfg.gnss_ref, years=years)
+    if cfg.gnss_mode in ("los", "both") and to_stored is not None:
+        result = compare(stations, product, product.array(data.name), cfg.gnss_ref, factor=to_stored)
         fig.plot(x=result.stations.lon, y=result.stations.lat, fill=result.gnss_in_insar_frame * data.factor,
                  cmap=True, style="c0.3c", pen="0.6p,black")

@@ -531,7 +531,7 @@ def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
     """GNSS arrows (horizontal; mm/yr, or mm over the period of a displacement map) and/or circles of the
     GNSS in the product's quantity, in the InSAR's frame (GNSS + the offset of :func:`compare`)."""
     from mimtpy.io.gnss import read_stations
-    from mimtpy.ops.gnss import compare, period_years, stations_in
+    from mimtpy.ops.gnss import compare, gnss_factor, period_years, stations_in
     from mimtpy.ops.units import LENGTH
 
     if data.crs != "geographic":
@@ -543,22 +543,23 @@ def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
         logger.warning("%s: no GNSS station inside the map", cfg.gnss.name)
         return
     stored = _stored_unit(product, data.name)
-    years = period_years(product, stored)
+    factor = gnss_factor(product, stored)            # m/yr -> stored unit (x period for displacements)
     displacement = stored.lower() in LENGTH
     if cfg.gnss_mode in ("arrows", "both"):
-        if displacement and years is None:
+        if displacement and factor is None:
             ax.text(0.5, 0.98, "GNSS arrows omitted: the period of the displacement is unknown", ha="center",
                     va="top", transform=ax.transAxes, fontsize=7, gid="gnss_note")
             logger.warning("%s: no START_DATE/END_DATE: GNSS arrows omitted", product.path.name)
         else:
-            factor, unit = (years * 1e3, "mm") if displacement else (1e3, "mm/yr")
-            u, v = inside.ve * factor, inside.vn * factor
+            # display units of the map (mm/yr, mm); mm/yr on maps of other quantities
+            to_display, unit = (factor * data.factor, data.unit) if factor is not None else (1e3, "mm/yr")
+            u, v = inside.ve * to_display, inside.vn * to_display
             scale = cfg.gnss_scale or max(float(np.nanmax(np.hypot(u, v))), 1e-3) * 8
             q = ax.quiver(inside.lon, inside.lat, u, v, angles="xy", scale=scale, scale_units="width", width=0.004,
                           color="k", gid="gnss_arrows")
             ref = float(f"{scale / 8:.1g}") or 1.0
             kx, ky, pos = key_position(ax, data, inside.lon, inside.lat, u, v, scale, bool(cfg.scalebar))
-            label = f"{ref:g} {unit}" + (f" ({years:.2f} yr)" if displacement else "")
+            label = f"{ref:g} {unit}" + (f" ({period_years(product):.2f} yr)" if displacement else "")
             key = ax.quiverkey(q, kx, ky, ref, label, labelpos=pos, coordinates="axes", fontproperties={"size": 7})
             key.set_gid("gnss_key")
             key.set_zorder(5)
@@ -568,11 +569,11 @@ def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
                 (x0, y0), w, h, boxstyle="round,pad=0.005", transform=ax.transAxes, clip_on=False, fc="white",
                 ec="0.6", lw=0.5, alpha=0.85, zorder=4.5, gid="gnss_key_frame"))
     if cfg.gnss_mode in ("los", "both"):
-        if years is None:
-            logger.warning("%s: %s is neither a velocity nor a displacement: GNSS not compared", cfg.gnss.name,
-                           data.name)
+        if factor is None:
+            logger.warning("%s: %s is neither a velocity nor a displacement with a period: GNSS not compared",
+                           cfg.gnss.name, data.name)
             return
-        result = compare(stations, product, product.array(data.name), cfg.gnss_ref, years=years)
+        result = compare(stations, product, product.array(data.name), cfg.gnss_ref, factor=factor)
         ax.scatter(result.stations.lon, result.stations.lat, c=result.gnss_in_insar_frame * data.factor,
                    cmap=color_scale(data.values, cfg, data.name).cmap, norm=norm, s=40, edgecolors="k", zorder=5,
                    gid="gnss_los", label=f"GNSS {result.component} + offset {result.offset * data.factor:.2f} "
@@ -582,12 +583,12 @@ def draw_gnss(ax, product: Product, data: MapData, cfg: MapStyle, norm) -> None:
 def gnss_scatter(product: Product, data: MapData, cfg: MapStyle, out: Path) -> list[Path]:
     """Scatter InSAR vs GNSS (in the product's quantity, after referencing) with the RMS, and a CSV."""
     from mimtpy.io.gnss import read_stations
-    from mimtpy.ops.gnss import compare, period_years
+    from mimtpy.ops.gnss import compare, gnss_factor
 
     name = data.name or main_dataset(product)
     values = product.array(name)       # full resolution at the stations
-    years = period_years(product, _stored_unit(product, name)) or 1.0
-    result = compare(read_stations(cfg.gnss, cfg.gnss_format), product, values, cfg.gnss_ref, years=years)
+    factor = gnss_factor(product, _stored_unit(product, name)) or 1.0
+    result = compare(read_stations(cfg.gnss, cfg.gnss_format), product, values, cfg.gnss_ref, factor=factor)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     g, i = result.gnss_los * data.factor, result.insar * data.factor
     ax.plot(g, i, "o", mfc="tab:blue", mec="k")
