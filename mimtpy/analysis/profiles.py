@@ -196,7 +196,8 @@ class GnssProfile:
 
 def gnss_profile(stations: Stations, profile: Profile, product: Product, name: str) -> GnssProfile:
     """GNSS in the swath of ``profile`` in the quantity of dataset ``name`` of ``product``: the station
-    velocity projected (:func:`mimtpy.ops.gnss.comparable`; x the period for displacements) plus the offset
+    velocity projected (:func:`mimtpy.ops.gnss.comparable`; in the stored unit, x the period for displacements,
+    :func:`mimtpy.ops.gnss.gnss_factor`) plus the offset
     that ties it to the InSAR (:func:`mimtpy.ops.gnss.compare` over every station on the product), in
     display units (mm/yr, mm)."""
     from mimtpy.errors import ProductError
@@ -217,10 +218,10 @@ def gnss_profile(stations: Stations, profile: Profile, product: Product, name: s
     keep, along = _in_swath(result.stations, profile)
     if not keep.any():
         return GnssProfile([], empty, empty, empty, result.component, note="no GNSS station on valid data here")
-    _unit, factor = display_unit(stored)
+    _unit, display = display_unit(stored)
     sites = [s for s, k in zip(result.stations.site, keep, strict=True) if k]
-    return GnssProfile(sites, along[keep], result.gnss_in_insar_frame[keep] * factor, result.sigma[keep] * factor,
-                       result.component)
+    return GnssProfile(sites, along[keep], result.gnss_in_insar_frame[keep] * display,
+                       result.sigma[keep] * display, result.component)
 
 
 def make_profiles(cfg: TransectsConfig, snwe: tuple[float, float, float, float] | None = None
