@@ -18,7 +18,8 @@ Conventions pinned by tests (tests/test_figures.py):
 - Scale bar: a 1-2-5 length near 1/5 of the map width, in metres of the CRS (projected) or along
   the parallel of the bar on the WGS84 ellipsoid (geographic: N(lat) cos(lat) pi/180 m per degree).
 - Colour scale (:func:`color_scale`): ``vlim`` when given; else signed data get a diverging map
-  (``RdBu_r``) centred on 0 with limits +-(99th percentile of |value|); one-sided quantities
+  (``RdBu_r``) centred on 0 with limits +-(99.9th percentile of |value|: a volcano or a fault
+  of a few hundred pixels is shown, not clipped, while isolated outliers are); one-sided quantities
   (``*Std``, coherence, ``cond``, counts, number of epochs, height) and data all of one sign get a
   sequential map (``viridis``) between the 1st and 99th percentiles. The colorbar has an extend
   arrow exactly on the side(s) where values fall outside the limits. ``wrap`` R shows the values
@@ -69,6 +70,8 @@ logger = logging.getLogger(__name__)
 DIVERGING = ("RdBu_r", "RdBu", "jet", "coolwarm", "seismic", "bwr", "PuOr", "PiYG")
 #: default maps: signed data, one-sided data, wrapped data
 SIGNED_CMAP, ONE_SIDED_CMAP, WRAPPED_CMAP = "RdBu_r", "viridis", "twilight_shifted"
+#: percentile of |value| that bounds the default scale of signed data
+SIGNED_PERCENTILE = 99.9
 #: quantities that are one-sided whatever their values (sequential colour map, limits from the data)
 ONE_SIDED = ("cond", "coherence", "temporalcoherence", "avgspatialcoherence", "numepochs", "count", "counts",
              "height", "mask", "numtriplet", "numinvifgram")
@@ -281,7 +284,7 @@ def color_scale(values: np.ndarray, cfg: MapStyle, name: str = "") -> ColorScale
         if not vmax > vmin:
             vmin, vmax = vmin - 1, vmax + 1
     else:
-        lim = float(np.percentile(np.abs(finite), 99)) or 1.0
+        lim = float(np.percentile(np.abs(finite), SIGNED_PERCENTILE)) or 1.0
         vmin, vmax = -lim, lim
     cmap = cfg.cmap or (ONE_SIDED_CMAP if one_sided else SIGNED_CMAP)
     return ColorScale(vmin, vmax, cmap, extend_of(finite, vmin, vmax))
