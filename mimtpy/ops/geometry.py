@@ -5,6 +5,14 @@ product itself (HDF-EOS5), the product named in ``FILE_PATH`` or a MintPy ``geom
 HDF-EOS5) near the file, and last the ``HEADING`` and ``CENTER_INCIDENCE_ANGLE`` attributes
 (constant geometry, logged). Angles follow MintPy: incidence from the vertical, azimuth of the
 ground-to-satellite vector from north, anticlockwise (:mod:`mimtpy.core.geometry`).
+
+Geometry taken from another file than the product must be of the same track
+(:func:`track_differences`): the same ``ORBIT_DIRECTION`` and track number (``relative_orbit`` /
+``trackNumber``) where both files state them, a look azimuth within :data:`HEADING_TOLERANCE`
+degrees (``HEADING`` attribute, else the mean ``azimuthAngle``), the same CRS and an overlapping
+extent. A file found near the product that differs is skipped for a matching one; when none
+matches, or the user's geometry file or ``FILE_PATH`` differs, ProductError names both files and
+what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried.
 """
 
 from __future__ import annotations
@@ -26,16 +34,120 @@ from mimtpy.io import Product, open_product
 logger = logging.getLogger(__name__)
 
 
-def _geometry_sources(product: Product) -> list[Path]:
-    """Files that may hold the geometry of ``product``, nearest first."""
+#: largest difference (degrees) between the look azimuths of a product and of geometry from another file
+HEADING_TOLERANCE = 1.0
+TRACK_KEYS = ("relative_orbit", "trackNumber")
+
+
+def _geometry_sources(product: Product) -> list[tuple[Path, str]]:
+    """Files that may hold the geometry of ``product``, nearest first, with where each was found
+    (``FILE_PATH`` first; one that no longer exists is logged and left out)."""
     here = product.path.parent
-    candidates = []
-    if "FILE_PATH" in product.attrs:
-        candidates.append(Path(product.attrs["FILE_PATH"]))
+    candidates: list[tuple[Path, str]] = []
+    if product.attrs.get("FILE_PATH"):
+        stated = Path(product.attrs["FILE_PATH"])
+        if stated.exists():
+            candidates.append((stated, "its FILE_PATH attribute"))
+        else:
+            logger.info("%s: FILE_PATH %s no longer exists; looking for the geometry near the file",
+                        product.path.name, stated)
     for folder in (here, here.parent):
-        candidates += [folder / "inputs" / "geometryGeo.h5", folder / "geometryGeo.h5"]
-        candidates += sorted(folder.glob("*.he5"))
-    return [c for c in candidates if c.exists() and c.resolve() != product.path.resolve()]
+        found = [folder / "inputs" / "geometryGeo.h5", folder / "geometryGeo.h5", *sorted(folder.glob("*.he5"))]
+        candidates += [(c, f"found in {folder}") for c in found]
+    seen, out = {product.path.resolve()}, []
+    for path, origin in candidates:
+        if path.exists() and path.resolve() not in seen:
+            seen.add(path.resolve())
+            out.append((path, origin))
+    return out
+
+
+def _track_number(attrs: dict) -> str | None:
+    for key in TRACK_KEYS:
+        if str(attrs.get(key, "")).strip():
+            try:
+                return str(int(float(attrs[key])))
+            except ValueError:
+                return str(attrs[key]).strip()
+    return None
+
+
+def look_azimuth_of(product: Product) -> float | None:
+    """Mean azimuth (degrees, MintPy convention) of a product's ground-to-satellite LOS: from its
+    ``HEADING`` attribute (right-looking), else the circular mean of ``azimuthAngle`` on three rows
+    (first, middle, last); None when it has neither."""
+    if "HEADING" in product.attrs:
+        try:
+            return float(heading_to_azimuth(float(product.attrs["HEADING"])))
+        except ValueError:
+            pass
+    if "azimuthAngle" not in product.datasets:
+        return None
+    length = product.grid.length
+    rows = [product.read("azimuthAngle", slice(r, r + 1)) for r in sorted({0, length // 2, length - 1})]
+    az = np.deg2rad(np.concatenate([r.ravel() for r in rows]).astype(np.float64))
+    az = az[np.isfinite(az)]
+    if az.size == 0:
+        return None
+    return float(np.degrees(np.arctan2(np.sin(az).mean(), np.cos(az).mean())))
+
+
+def track_differences(product: Product, source: Product, grid: Grid | None = None) -> list[str]:
+    """What tells ``source`` (a geometry file) apart from the track of ``product`` (empty when they
+    match): orbit direction, track number, look azimuth beyond :data:`HEADING_TOLERANCE`, CRS, extent
+    (of ``grid``, the product's grid by default). Only what both files state is compared."""
+    grid = grid or product.grid
+    a, b = product.attrs, source.attrs
+    diffs = []
+    d1, d2 = str(a.get("ORBIT_DIRECTION", "")).upper(), str(b.get("ORBIT_DIRECTION", "")).upper()
+    if d1 and d2 and d1 != d2:
+        diffs.append(f"ORBIT_DIRECTION {d1} vs {d2}")
+    t1, t2 = _track_number(a), _track_number(b)
+    if t1 and t2 and t1 != t2:
+        diffs.append(f"track {t1} vs {t2}")
+    az1, az2 = look_azimuth_of(product), look_azimuth_of(source)
+    if az1 is not None and az2 is not None:
+        gap = abs((az1 - az2 + 180.0) % 360.0 - 180.0)
+        if gap > HEADING_TOLERANCE:
+            diffs.append(f"look azimuth {az1:.1f} vs {az2:.1f} deg (differ by {gap:.1f} > {HEADING_TOLERANCE:g} deg)")
+    if source.grid.epsg != grid.epsg:
+        diffs.append(f"CRS EPSG:{grid.epsg} vs EPSG:{source.grid.epsg}")
+    else:
+        s1, n1, w1, e1 = grid.snwe
+        s2, n2, w2, e2 = source.grid.snwe
+        if s2 >= n1 or s1 >= n2 or w2 >= e1 or w1 >= e2:
+            diffs.append(f"extent S{s1:.4f} N{n1:.4f} W{w1:.4f} E{e1:.4f} vs S{s2:.4f} N{n2:.4f} W{w2:.4f} "
+                         f"E{e2:.4f} (no overlap)")
+    return diffs
+
+
+def _refuse(product: Product, source: Product, origin: str, diffs: list[str]) -> ProductError:
+    return ProductError(f"{product.path}: the LOS geometry in {source.path} ({origin}) is not of this track: "
+                        f"{'; '.join(diffs)}; give the geometry file of this track (incidenceAngle, azimuthAngle)")
+
+
+def _external_source(product: Product, grid: Grid) -> Product | None:
+    """The first file near ``product`` (or in its ``FILE_PATH``) with incidence and azimuth angles of the
+    same track; ProductError when ``FILE_PATH`` names another track, or when only other tracks are found."""
+    refused: list[tuple[Product, str, list[str]]] = []
+    for path, origin in _geometry_sources(product):
+        try:
+            source = open_product(path)
+        except ProductError as err:
+            logger.debug("not a geometry source: %s", err)
+            continue
+        if "incidenceAngle" not in source.datasets or "azimuthAngle" not in source.datasets:
+            continue
+        diffs = track_differences(product, source, grid)
+        if not diffs:
+            return source
+        if origin.startswith("its FILE_PATH"):
+            raise _refuse(product, source, origin, diffs)
+        logger.info("%s: geometry in %s is of another track (%s); skipped", product.path.name, path, "; ".join(diffs))
+        refused.append((source, origin, diffs))
+    if refused:
+        raise _refuse(product, *refused[0])
+    return None
 
 
 def _enu_from_angles(blocks: dict[str, np.ndarray], window: tuple[slice, slice]) -> np.ndarray:
@@ -79,13 +191,17 @@ def geometry_array(product: Product, grid: Grid, geometry: Path | None = None,
         _check_unit_vector(enu, array, grid)
         logger.info("%s: LOS geometry from E/N/U rasters %s", product.path.name, ", ".join(p.name for p in enu))
         return array
-    sources = [open_product(geometry)] if geometry else [product]
-    if not geometry:
-        for path in _geometry_sources(product):
-            try:
-                sources.append(open_product(path))
-            except ProductError as err:
-                logger.debug("not a geometry source: %s", err)
+    if geometry:
+        source = open_product(geometry)
+        diffs = track_differences(product, source, grid) if Path(geometry).resolve() != product.path.resolve() else []
+        if diffs:
+            raise _refuse(product, source, "the geometry file given", diffs)
+        sources = [source]
+    else:
+        sources = [product]
+        if _angles_array(product, grid) is None:
+            external = _external_source(product, grid)
+            sources += [external] if external is not None else []
     for source in sources:
         array = _angles_array(source, grid)
         if array is not None:
