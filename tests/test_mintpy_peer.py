@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,188 @@ def test_we_read_an_hdfeos5_written_by_mintpy_save_hdfeos5(noisy_pair, tmp_path)
     v_he5 = open_product(products.process(he5, "velocity", cfg, RunContext(tmp_path), tmp_path / "a")[0])
     v_ts = open_product(products.process(ts_file, "velocity", cfg, RunContext(tmp_path), tmp_path / "b")[0])
     np.testing.assert_array_equal(v_he5.read("velocity"), v_ts.read("velocity"))
+
+
+# ---------------------------------------------------------------- every .h5 mimtpy writes, read by MintPy (issue 8)
+
+def mintpy_main(tool: str, *args: str) -> None:
+    """A MintPy script run in this process (its ``main``; much faster than a new interpreter per call)."""
+    import importlib
+
+    import matplotlib.pyplot as plt
+
+    importlib.import_module(f"mintpy.cli.{tool}").main([str(a) for a in args])
+    plt.close("all")
+
+
+def mintpy_reads(h5: Path, png: Path, capsys, dataset: str | None = None) -> dict:
+    """info.py and view.py (non-interactive) on ``h5``; returns its attributes as MintPy reads them."""
+    from mintpy.utils import readfile
+
+    capsys.readouterr()
+    mintpy_main("info", h5)
+    assert "FILE_TYPE" in capsys.readouterr().out
+    mintpy_main("view", h5, *([dataset] if dataset else []), "--nodisplay", "-o", png)
+    assert png.stat().st_size > 3000
+    return readfile.read_attribute(str(h5))
+
+
+def _windows(he5: Path, folder: Path, corners: list[tuple[slice, slice]]) -> tuple[list[Path], list[Path]]:
+    """Two overlapping windows of one track written as two 'tracks' (relative_orbit 64 and 65, own corners):
+    velocity.h5 (truth LOS velocity) and timeseries.h5 (gaps NaN in all epochs; the second without the first
+    epoch, so the reference date of track 1 is not shared)."""
+    product = open_product(he5)
+    truth = open_product(he5.parent / "truth.h5").read("los_velocity")
+    vel, ts = [], []
+    for k, (rows, cols) in enumerate(corners):
+        grid = product.grid.subset(rows, cols)
+        s, n, w, e = grid.snwe
+        attrs = {**product.attrs, **grid.to_attrs(), "relative_orbit": 64 + k, "LAT_REF1": s, "LAT_REF2": s,
+                 "LAT_REF3": n, "LAT_REF4": n, "LON_REF1": w, "LON_REF2": e, "LON_REF3": w, "LON_REF4": e}
+        cube = product.read("timeseries", rows, cols)
+        cube[:, np.isnan(cube).any(axis=0)] = np.nan
+        ok_r, ok_c = np.nonzero(np.isfinite(cube[0]))        # reference: the valid pixel nearest the centre
+        k_ref = int(np.argmin((ok_r - grid.length / 2) ** 2 + (ok_c - grid.width / 2) ** 2))
+        r, c = int(ok_r[k_ref]), int(ok_c[k_ref])
+        cube -= cube[:, r:r + 1, c:c + 1]
+        ref = grid.rowcol_to_lalo(r, c)
+        dates = product.dates[k:]
+        ref_attrs = {"REF_LAT": ref[0], "REF_LON": ref[1], "REF_Y": r, "REF_X": c}
+        ts.append(write_h5(folder / f"T{k}" / "timeseries.h5", {"timeseries": cube[k:] - cube[k],
+                                                                "bperp": np.zeros(len(dates), np.float32)},
+                           {**attrs, **ref_attrs, "FILE_TYPE": "timeseries", "REF_DATE": dates[0]}, dates=dates))
+        v = truth[rows, cols] - truth[rows, cols][r, c]
+        vel.append(write_h5(folder / f"T{k}" / "velocity.h5", {"velocity": v},
+                            {**attrs, **ref_attrs, "FILE_TYPE": "velocity", "UNIT": "m/year"}))
+    return vel, ts
+
+
+@pytest.fixture(scope="module")
+def written(noisy_pair, tmp_path_factory) -> dict[str, Path]:
+    """One small project through the steps that write .h5: {label: file}."""
+    from mimtpy.analysis import concatenation, horzvert
+    from mimtpy.basic.products import export_dataset
+
+    work = tmp_path_factory.mktemp("written")
+    asc, desc = noisy_pair
+    ctx = RunContext(work)
+    out: dict[str, Path] = {"synthetic he5": asc, "synthetic truth": asc.parent / "truth.h5"}
+    cfg = parse_template(f"mimtpy.velcumu.outdir = {work / 'v'}", work / "t").configs["velcumu"]
+    out["velcumu velocity"] = products.process(asc, "velocity", cfg, ctx, work / "v")[0]
+    out["velcumu displacement"] = products.process(asc, "displacement", cfg, ctx, work / "v")[0]
+    out["velcumu mask"] = export_dataset(asc, "mask", cfg, work / "v", ctx)[0]
+    out["velcumu geometry"] = export_dataset(asc, "geometry", cfg, work / "v", ctx)[0]
+
+    def template(section: str, **keys) -> object:
+        text = "\n".join(f"mimtpy.{section}.{k} = {v}" for k, v in keys.items())
+        return parse_template(text, work / f"{section}.template").configs[section]
+
+    hv = horzvert.run(template("horzvert", DataSet=f"{asc}, {desc}", outdir=work / "hv"), ctx)
+    out.update({"horzvert hz": hv[0], "horzvert up": hv[2], "horzvert cond": hv[-1]})
+    # MintPy's timeseries2velocity refuses pixels with gaps in some epochs only: time series without them, with
+    # the geometry found in the track's .he5 beside each (same track)
+    full = []
+    for he5 in (asc, desc):
+        folder = work / he5.parent.parent.name
+        folder.mkdir()
+        shutil.copy(he5, folder / he5.name)
+        full.append(as_mintpy_timeseries(he5, folder / "timeseries.h5"))
+    hv_ts = horzvert.run(template("horzvert", DataSet=", ".join(map(str, full)), outdir=work / "hvts",
+                                  timeseries="yes"), ctx)
+    out.update({"horzvert hz timeseries": hv_ts[0], "horzvert up timeseries": hv_ts[1]})
+    corners = [(slice(0, 70), slice(0, 60)), (slice(30, 100), slice(40, 100))]
+    vel, ts = _windows(asc, work / "tracks", corners)
+    out["concatenation velocity"] = concatenation.run(
+        template("concatenation", DataSet=", ".join(map(str, vel)), outdir=work / "cv", referenceTrack=0), ctx)[0]
+    out["concatenation timeseries"] = concatenation.run(
+        template("concatenation", DataSet=", ".join(map(str, ts)), outdir=work / "cts", referenceTrack=0), ctx)[0]
+    out["tracks"] = vel + ts
+    return out
+
+
+H5_VIEWED = ["synthetic he5", "synthetic truth", "velcumu velocity", "velcumu displacement", "velcumu mask",
+             "velcumu geometry", "horzvert hz", "horzvert up", "horzvert cond", "horzvert hz timeseries",
+             "horzvert up timeseries", "concatenation velocity", "concatenation timeseries"]
+
+
+@pytest.mark.parametrize("label", H5_VIEWED)
+def test_mintpy_info_and_view_read_every_h5(written, label, tmp_path, capsys):
+    product = open_product(written[label])      # one epoch of a time series (view.py draws every epoch otherwise)
+    dataset = {"synthetic truth": "los_velocity", "synthetic he5": "temporalCoherence"}.get(label)
+    if product.file_type == "timeseries":
+        dataset = product.dates[-1]
+    attrs = mintpy_reads(written[label], tmp_path / "view.png", capsys, dataset)
+    assert attrs["FILE_TYPE"] != "HDFEOS" or label == "synthetic he5"
+
+
+def test_geometry_output_is_read_by_mintpy_readfile(written):
+    from mintpy.utils import readfile
+
+    inc, atr = readfile.read(str(written["velcumu geometry"]), datasetName="incidenceAngle")
+    assert atr["FILE_TYPE"] == "geometry"
+    np.testing.assert_array_equal(inc, open_product(written["synthetic he5"]).read("incidenceAngle"))
+
+
+@pytest.mark.parametrize("label", ["concatenation timeseries", "horzvert hz timeseries", "horzvert up timeseries"])
+def test_time_series_outputs_are_timeseries_that_timeseries2velocity_reads(written, label, tmp_path):
+    """FILE_TYPE timeseries with REF_Y/REF_X/REF_LAT/REF_LON of the point used and REF_DATE among the dates;
+    MintPy's velocity of it equals mimtpy's (the peer on the same input)."""
+    h5 = written[label]
+    product = open_product(h5)
+    a = product.attrs
+    assert a["FILE_TYPE"] == "timeseries"
+    assert a["REF_DATE"] in product.dates
+    row, col = int(a["REF_Y"]), int(a["REF_X"])
+    assert product.grid.lalo_to_rowcol(float(a["REF_LAT"]), float(a["REF_LON"])) == (row, col)
+    cube = product.read("timeseries")
+    assert np.nanmax(np.abs(cube[product.dates.index(a["REF_DATE"])])) == 0       # zero at the reference date
+    if label.startswith("concatenation"):       # the tracks were referenced to that one pixel
+        assert np.nanmax(np.abs(cube[:, row, col])) < 1e-6
+    mintpy_main("timeseries2velocity", h5, "-o", tmp_path / "vel.h5")
+    theirs = open_product(tmp_path / "vel.h5").read("velocity")
+    cfg = parse_template(f"mimtpy.velcumu.outdir = {tmp_path}", tmp_path / "t").configs["velcumu"]
+    ours = open_product(products.process(h5, "velocity", cfg, RunContext(tmp_path), tmp_path / "ours")[0])
+    v = ours.read("velocity")
+    both = np.isfinite(theirs) & np.isfinite(v) & (theirs != 0)
+    assert both.sum() > 0.3 * v.size
+    np.testing.assert_allclose(v[both], theirs[both], atol=1e-6)
+
+
+def test_concatenation_timeseries_is_referenced_to_the_reference_tracks_point(written):
+    mosaic = open_product(written["concatenation timeseries"])
+    first = open_product(written["tracks"][2])
+    assert (float(mosaic.attrs["REF_LAT"]), float(mosaic.attrs["REF_LON"])) == pytest.approx(
+        (float(first.attrs["REF_LAT"]), float(first.attrs["REF_LON"])))
+    # the second track lacks the first epoch: the mosaic starts at the second, re-referenced to it
+    assert mosaic.dates[0] == first.dates[1] == mosaic.attrs["REF_DATE"]
+
+
+def test_multi_track_outputs_drop_per_track_attributes(written):
+    """relative_orbit, scene corners, ... of two tracks are not inherited from track 1; what they share stays."""
+    vel = [open_product(p) for p in written["tracks"][:2]]
+    assert vel[0].attrs["relative_orbit"] != vel[1].attrs["relative_orbit"]
+    for label in ("concatenation velocity", "concatenation timeseries"):
+        a = open_product(written[label]).attrs
+        for key in ("relative_orbit", "LAT_REF1", "LON_REF3", "REF_Y"):
+            assert (key in a) == (key == "REF_Y"), (label, key)
+        assert a["ORBIT_DIRECTION"] == "ASCENDING" and a["WAVELENGTH"] == vel[0].attrs["WAVELENGTH"]
+    asc, desc = (open_product(written["synthetic he5"]), open_product(written["horzvert hz"]))
+    for label in ("horzvert hz", "horzvert up", "horzvert cond", "horzvert hz timeseries"):
+        a = open_product(written[label]).attrs
+        assert not {"relative_orbit", "LAT_REF1", "LON_REF4", "ORBIT_DIRECTION", "HEADING"} & set(a), label
+        assert a["beam_swath"] == asc.attrs["beam_swath"]      # the same in both tracks: kept
+        assert a["PLATFORM"] == asc.attrs["PLATFORM"]
+        row, col = int(a["REF_Y"]), int(a["REF_X"])          # the point used, on the common grid
+        assert desc.grid.lalo_to_rowcol(float(a["REF_LAT"]), float(a["REF_LON"])) == (row, col)
+
+
+def test_multi_track_attrs_rule():
+    from mimtpy.ops.attrs import multi_track_attrs
+
+    t1 = {"relative_orbit": "64", "ORBIT_DIRECTION": "ASCENDING", "LAT_REF1": "34.0", "WAVELENGTH": "0.0555",
+          "REF_Y": "3", "mimtpy_settings": "{}", "PLATFORM": "Sen"}
+    t2 = {**t1, "relative_orbit": "65", "LAT_REF1": "34.5", "ORBIT_DIRECTION": "ASCENDING"}
+    assert multi_track_attrs([t1, t2]) == {"ORBIT_DIRECTION": "ASCENDING", "WAVELENGTH": "0.0555", "PLATFORM": "Sen"}
+    t3 = {**t2, "ORBIT_DIRECTION": "DESCENDING"}
+    assert "ORBIT_DIRECTION" not in multi_track_attrs([t1, t3])
+    assert multi_track_attrs([t1], drop=("PLATFORM",))["relative_orbit"] == "64"
