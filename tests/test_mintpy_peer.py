@@ -17,7 +17,7 @@ from mimtpy.app import parse_template
 from mimtpy.basic import products
 from mimtpy.context import RunContext
 from mimtpy.core.dates import nearest_index
-from mimtpy.io import open_product, write_h5
+from mimtpy.io import open_product, write_h5, write_hdfeos5
 
 pytest.importorskip("mintpy")
 BIN = Path(sys.executable).parent
@@ -70,16 +70,15 @@ def test_velocity_and_std_equal_mintpy_timeseries2velocity(noisy_pair, tmp_path,
         assert (np.isfinite(v) & ~both).sum() > 0
 
 
-def test_mintpy_info_and_view_read_what_we_write(noisy_pair, tmp_path):
+def test_mintpy_info_and_view_read_what_we_write(noisy_pair, tmp_path, capsys):
     he5 = noisy_pair[0]
     cfg = parse_template(f"mimtpy.velcumu.outdir = {tmp_path}", tmp_path / "t").configs["velcumu"]
     for kind in ("velocity", "displacement"):
         h5 = products.process(he5, kind, cfg, RunContext(tmp_path), tmp_path)[0]
-        info = mintpy("info.py", str(h5), cwd=tmp_path)
-        assert f"FILE_TYPE                    {kind}" in info or f"FILE_TYPE {kind}" in " ".join(info.split())
-        mintpy("view.py", str(h5), kind, "--nodisplay", "-o", f"{kind}.png", cwd=tmp_path)
+        attrs = mintpy_reads(h5, tmp_path / f"{kind}.png", capsys, kind)
+        assert attrs["FILE_TYPE"] == kind
         assert (tmp_path / f"{kind}.png").stat().st_size > 5000
-    info = mintpy("info.py", str(he5), cwd=tmp_path)
+    info = mintpy("info.py", str(he5), cwd=tmp_path)      # the script itself, once
     assert "HDFEOS" in info and "displacement" in info
     from mintpy.utils import readfile
     data, atr = readfile.read(str(h5), datasetName="displacement")
@@ -170,8 +169,8 @@ def mintpy_reads(h5: Path, png: Path, capsys, dataset: str | None = None) -> dic
 
 def _windows(he5: Path, folder: Path, corners: list[tuple[slice, slice]]) -> tuple[list[Path], list[Path]]:
     """Two overlapping windows of one track written as two 'tracks' (relative_orbit 64 and 65, own corners):
-    velocity.h5 (truth LOS velocity) and timeseries.h5 (gaps NaN in all epochs; the second without the first
-    epoch, so the reference date of track 1 is not shared)."""
+    velocity.h5 (truth LOS velocity) and HDF-EOS5 time series (gaps NaN in all epochs; the second without the
+    first epoch, so the reference date of track 1 is not shared)."""
     product = open_product(he5)
     truth = open_product(he5.parent / "truth.h5").read("los_velocity")
     vel, ts = [], []
@@ -189,9 +188,8 @@ def _windows(he5: Path, folder: Path, corners: list[tuple[slice, slice]]) -> tup
         ref = grid.rowcol_to_lalo(r, c)
         dates = product.dates[k:]
         ref_attrs = {"REF_LAT": ref[0], "REF_LON": ref[1], "REF_Y": r, "REF_X": c}
-        ts.append(write_h5(folder / f"T{k}" / "timeseries.h5", {"timeseries": cube[k:] - cube[k],
-                                                                "bperp": np.zeros(len(dates), np.float32)},
-                           {**attrs, **ref_attrs, "FILE_TYPE": "timeseries", "REF_DATE": dates[0]}, dates=dates))
+        ts.append(write_hdfeos5(folder / f"T{k}" / f"S1_IW12_{64 + k:03d}.he5", cube[k:] - cube[k], dates,
+                                np.zeros(len(dates)), {}, {}, {**attrs, **ref_attrs, "REF_DATE": dates[0]}))
         v = truth[rows, cols] - truth[rows, cols][r, c]
         vel.append(write_h5(folder / f"T{k}" / "velocity.h5", {"velocity": v},
                             {**attrs, **ref_attrs, "FILE_TYPE": "velocity", "UNIT": "m/year"}))
@@ -201,8 +199,12 @@ def _windows(he5: Path, folder: Path, corners: list[tuple[slice, slice]]) -> tup
 @pytest.fixture(scope="module")
 def written(noisy_pair, tmp_path_factory) -> dict[str, Path]:
     """One small project through the steps that write .h5: {label: file}."""
-    from mimtpy.analysis import concatenation, horzvert
+    from mimtpy.analysis import concatenation, horzvert, transects
     from mimtpy.basic.products import export_dataset
+    from mimtpy.cli import invert_network, save_kite
+    from mimtpy.preprocess import subtract
+    from tests.ifgram_synth import synthetic_stack
+    from tests.test_inversion import write_h5_stack
 
     work = tmp_path_factory.mktemp("written")
     asc, desc = noisy_pair
@@ -238,20 +240,36 @@ def written(noisy_pair, tmp_path_factory) -> dict[str, Path]:
     out["concatenation timeseries"] = concatenation.run(
         template("concatenation", DataSet=", ".join(map(str, ts)), outdir=work / "cts", referenceTrack=0), ctx)[0]
     out["tracks"] = vel + ts
+    tr = transects.run(template("transects", DataSet=hv[0], start="34.1, -118.25", end="34.2, -118.05",
+                                outdir=work / "tr"), ctx)
+    out["transects"] = next(p for p in tr if p.suffix == ".h5")
+    out["subtract"] = subtract.run(template("subtract", DataSet=f"{out['velcumu velocity']}, {vel[0]}",
+                                            dataname="velocity", outdir=work / "sb", figure="no"), ctx)[0]
+    assert save_kite.main([str(asc), "--date", "20170103_20181230", "--quadtree", "--epsilon", "0.002",
+                           "--outdir", str(work / "kite"), "--outname", "q", "-q"]) == 0
+    out["kite quadtree"] = work / "kite" / "q_quadtree.h5"
+    data = synthetic_stack(10, 12, 8, neighbours=2, gap=0.05, seed=1)
+    stack = write_h5_stack(work / "ifgramStack.h5", data)
+    assert invert_network.main([str(stack), "--outdir", str(work / "inv"), "-q"]) == 0
+    for name in ("timeseries", "temporalCoherence", "numInvIfgram", "numComponent", "residualRMS", "velocity"):
+        out[f"inversion {name}"] = work / "inv" / f"{name}.h5"
     return out
 
 
 H5_VIEWED = ["synthetic he5", "synthetic truth", "velcumu velocity", "velcumu displacement", "velcumu mask",
              "velcumu geometry", "horzvert hz", "horzvert up", "horzvert cond", "horzvert hz timeseries",
-             "horzvert up timeseries", "concatenation velocity", "concatenation timeseries"]
+             "horzvert up timeseries", "concatenation velocity", "concatenation timeseries", "transects", "subtract",
+             "kite quadtree", "inversion timeseries", "inversion temporalCoherence", "inversion numInvIfgram",
+             "inversion numComponent", "inversion residualRMS", "inversion velocity"]
 
 
 @pytest.mark.parametrize("label", H5_VIEWED)
 def test_mintpy_info_and_view_read_every_h5(written, label, tmp_path, capsys):
-    product = open_product(written[label])      # one epoch of a time series (view.py draws every epoch otherwise)
+    from mintpy.utils import readfile
+
     dataset = {"synthetic truth": "los_velocity", "synthetic he5": "temporalCoherence"}.get(label)
-    if product.file_type == "timeseries":
-        dataset = product.dates[-1]
+    if readfile.read_attribute(str(written[label]))["FILE_TYPE"] == "timeseries":
+        dataset = open_product(written[label]).dates[-1]   # one epoch (view.py draws every epoch otherwise)
     attrs = mintpy_reads(written[label], tmp_path / "view.png", capsys, dataset)
     assert attrs["FILE_TYPE"] != "HDFEOS" or label == "synthetic he5"
 
@@ -264,7 +282,8 @@ def test_geometry_output_is_read_by_mintpy_readfile(written):
     np.testing.assert_array_equal(inc, open_product(written["synthetic he5"]).read("incidenceAngle"))
 
 
-@pytest.mark.parametrize("label", ["concatenation timeseries", "horzvert hz timeseries", "horzvert up timeseries"])
+@pytest.mark.parametrize("label", ["concatenation timeseries", "horzvert hz timeseries", "horzvert up timeseries",
+                                   "inversion timeseries"])
 def test_time_series_outputs_are_timeseries_that_timeseries2velocity_reads(written, label, tmp_path):
     """FILE_TYPE timeseries with REF_Y/REF_X/REF_LAT/REF_LON of the point used and REF_DATE among the dates;
     MintPy's velocity of it equals mimtpy's (the peer on the same input)."""
