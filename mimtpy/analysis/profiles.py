@@ -252,7 +252,8 @@ def write_profiles_h5(path: Path, profiles: list[Profile], results: list[list[Bi
             datasets[f"{path_j.stem}_{stat}"] = np.stack([pad(getattr(r[j], stat).astype(float)) for r in results])
     datasets["distance_km"] = np.stack([pad(r[0].distance) for r in results])
     # LENGTH x WIDTH = profiles x bins: the table's shape, which MintPy's readers require of every file
-    attrs = {"FILE_TYPE": "transects", "LENGTH": len(profiles), "WIDTH": nbin, "PROFILE_CENTERS": " ".join(f"{p.lat:.6f},{p.lon:.6f}" for p in profiles),
+    attrs = {"FILE_TYPE": "transects", "LENGTH": len(profiles), "WIDTH": nbin,
+             "PROFILE_CENTERS": " ".join(f"{p.lat:.6f},{p.lon:.6f}" for p in profiles),
              "PROFILE_AZIMUTHS": " ".join(f"{p.azimuth:.3f}" for p in profiles),
              "UNITS": " ".join(f"{path_j.stem}:{results[0][j].unit}" for j, path_j in enumerate(paths))}
     return write_h5(path, {k: v.astype(np.float32) for k, v in datasets.items()}, attrs)
