@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,8 @@ from mimtpy.app import parse_template
 from mimtpy.basic import products
 from mimtpy.context import RunContext
 from mimtpy.core.dates import nearest_index
-from mimtpy.io import open_product, write_h5, write_hdfeos5
+from mimtpy.io import open_product, write_h5
+from tests.outputs_project import as_mintpy_timeseries
 
 pytest.importorskip("mintpy")
 BIN = Path(sys.executable).parent
@@ -27,17 +27,6 @@ def mintpy(*args: str, cwd: Path) -> str:
     run = subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, cwd=cwd)
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
-
-
-def as_mintpy_timeseries(he5: Path, out: Path) -> Path:
-    """The he5 time series as MintPy timeseries.h5; pixels with any gap are NaN in all epochs,
-    as MintPy requires (it refuses partial gaps)."""
-    product = open_product(he5)
-    ts = product.read("timeseries")
-    ts[:, np.isnan(ts).any(axis=0)] = np.nan
-    attrs = {**product.attrs, "FILE_TYPE": "timeseries"}
-    return write_h5(out, {"timeseries": ts, "bperp": np.zeros(len(product.dates), np.float32)}, attrs,
-                    dates=product.dates)
 
 
 @pytest.mark.parametrize("period", [None, ("20170301", "20180901")])
@@ -165,95 +154,6 @@ def mintpy_reads(h5: Path, png: Path, capsys, dataset: str | None = None) -> dic
     mintpy_main("view", h5, *([dataset] if dataset else []), "--nodisplay", "-o", png)
     assert png.stat().st_size > 3000
     return readfile.read_attribute(str(h5))
-
-
-def _windows(he5: Path, folder: Path, corners: list[tuple[slice, slice]]) -> tuple[list[Path], list[Path]]:
-    """Two overlapping windows of one track written as two 'tracks' (relative_orbit 64 and 65, own corners):
-    velocity.h5 (truth LOS velocity) and HDF-EOS5 time series (gaps NaN in all epochs; the second without the
-    first epoch, so the reference date of track 1 is not shared)."""
-    product = open_product(he5)
-    truth = open_product(he5.parent / "truth.h5").read("los_velocity")
-    vel, ts = [], []
-    for k, (rows, cols) in enumerate(corners):
-        grid = product.grid.subset(rows, cols)
-        s, n, w, e = grid.snwe
-        attrs = {**product.attrs, **grid.to_attrs(), "relative_orbit": 64 + k, "LAT_REF1": s, "LAT_REF2": s,
-                 "LAT_REF3": n, "LAT_REF4": n, "LON_REF1": w, "LON_REF2": e, "LON_REF3": w, "LON_REF4": e}
-        cube = product.read("timeseries", rows, cols)
-        cube[:, np.isnan(cube).any(axis=0)] = np.nan
-        ok_r, ok_c = np.nonzero(np.isfinite(cube[0]))        # reference: the valid pixel nearest the centre
-        k_ref = int(np.argmin((ok_r - grid.length / 2) ** 2 + (ok_c - grid.width / 2) ** 2))
-        r, c = int(ok_r[k_ref]), int(ok_c[k_ref])
-        cube -= cube[:, r:r + 1, c:c + 1]
-        ref = grid.rowcol_to_lalo(r, c)
-        dates = product.dates[k:]
-        ref_attrs = {"REF_LAT": ref[0], "REF_LON": ref[1], "REF_Y": r, "REF_X": c}
-        ts.append(write_hdfeos5(folder / f"T{k}" / f"S1_IW12_{64 + k:03d}.he5", cube[k:] - cube[k], dates,
-                                np.zeros(len(dates)), {}, {}, {**attrs, **ref_attrs, "REF_DATE": dates[0]}))
-        v = truth[rows, cols] - truth[rows, cols][r, c]
-        vel.append(write_h5(folder / f"T{k}" / "velocity.h5", {"velocity": v},
-                            {**attrs, **ref_attrs, "FILE_TYPE": "velocity", "UNIT": "m/year"}))
-    return vel, ts
-
-
-@pytest.fixture(scope="module")
-def written(noisy_pair, tmp_path_factory) -> dict[str, Path]:
-    """One small project through the steps that write .h5: {label: file}."""
-    from mimtpy.analysis import concatenation, horzvert, transects
-    from mimtpy.basic.products import export_dataset
-    from mimtpy.cli import invert_network, save_kite
-    from mimtpy.preprocess import subtract
-    from tests.ifgram_synth import synthetic_stack
-    from tests.test_inversion import write_h5_stack
-
-    work = tmp_path_factory.mktemp("written")
-    asc, desc = noisy_pair
-    ctx = RunContext(work)
-    out: dict[str, Path] = {"synthetic he5": asc, "synthetic truth": asc.parent / "truth.h5"}
-    cfg = parse_template(f"mimtpy.velcumu.outdir = {work / 'v'}", work / "t").configs["velcumu"]
-    out["velcumu velocity"] = products.process(asc, "velocity", cfg, ctx, work / "v")[0]
-    out["velcumu displacement"] = products.process(asc, "displacement", cfg, ctx, work / "v")[0]
-    out["velcumu mask"] = export_dataset(asc, "mask", cfg, work / "v", ctx)[0]
-    out["velcumu geometry"] = export_dataset(asc, "geometry", cfg, work / "v", ctx)[0]
-
-    def template(section: str, **keys) -> object:
-        text = "\n".join(f"mimtpy.{section}.{k} = {v}" for k, v in keys.items())
-        return parse_template(text, work / f"{section}.template").configs[section]
-
-    hv = horzvert.run(template("horzvert", DataSet=f"{asc}, {desc}", outdir=work / "hv"), ctx)
-    out.update({"horzvert hz": hv[0], "horzvert up": hv[2], "horzvert cond": hv[-1]})
-    # MintPy's timeseries2velocity refuses pixels with gaps in some epochs only: time series without them, with
-    # the geometry found in the track's .he5 beside each (same track)
-    full = []
-    for he5 in (asc, desc):
-        folder = work / he5.parent.parent.name
-        folder.mkdir()
-        shutil.copy(he5, folder / he5.name)
-        full.append(as_mintpy_timeseries(he5, folder / "timeseries.h5"))
-    hv_ts = horzvert.run(template("horzvert", DataSet=", ".join(map(str, full)), outdir=work / "hvts",
-                                  timeseries="yes"), ctx)
-    out.update({"horzvert hz timeseries": hv_ts[0], "horzvert up timeseries": hv_ts[1]})
-    corners = [(slice(0, 70), slice(0, 60)), (slice(30, 100), slice(40, 100))]
-    vel, ts = _windows(asc, work / "tracks", corners)
-    out["concatenation velocity"] = concatenation.run(
-        template("concatenation", DataSet=", ".join(map(str, vel)), outdir=work / "cv", referenceTrack=0), ctx)[0]
-    out["concatenation timeseries"] = concatenation.run(
-        template("concatenation", DataSet=", ".join(map(str, ts)), outdir=work / "cts", referenceTrack=0), ctx)[0]
-    out["tracks"] = vel + ts
-    tr = transects.run(template("transects", DataSet=hv[0], start="34.1, -118.25", end="34.2, -118.05",
-                                outdir=work / "tr"), ctx)
-    out["transects"] = next(p for p in tr if p.suffix == ".h5")
-    out["subtract"] = subtract.run(template("subtract", DataSet=f"{out['velcumu velocity']}, {vel[0]}",
-                                            dataname="velocity", outdir=work / "sb", figure="no"), ctx)[0]
-    assert save_kite.main([str(asc), "--date", "20170103_20181230", "--quadtree", "--epsilon", "0.002",
-                           "--outdir", str(work / "kite"), "--outname", "q", "-q"]) == 0
-    out["kite quadtree"] = work / "kite" / "q_quadtree.h5"
-    data = synthetic_stack(10, 12, 8, neighbours=2, gap=0.05, seed=1)
-    stack = write_h5_stack(work / "ifgramStack.h5", data)
-    assert invert_network.main([str(stack), "--outdir", str(work / "inv"), "-q"]) == 0
-    for name in ("timeseries", "temporalCoherence", "numInvIfgram", "numComponent", "residualRMS", "velocity"):
-        out[f"inversion {name}"] = work / "inv" / f"{name}.h5"
-    return out
 
 
 H5_VIEWED = ["synthetic he5", "synthetic truth", "velcumu velocity", "velcumu displacement", "velcumu mask",

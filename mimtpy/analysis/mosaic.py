@@ -49,6 +49,7 @@ from mimtpy.ops import reference
 from mimtpy.ops.attrs import multi_track_attrs
 from mimtpy.ops.datasets import NAMED_BY_FILE_TYPE, main_dataset
 from mimtpy.ops.paths import resolve_dataset, unique_names
+from mimtpy.ops.units import dataset_unit
 
 if TYPE_CHECKING:
     from mimtpy.analysis.concatenation import ConcatenationConfig
@@ -416,7 +417,8 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
                                            dtypes={name: dtype}))
         writers = [H5Writer(h5, {"data": name})]
         if kind != "mask" and not series:
-            tif = stack.enter_context(stream_geotiff(out_h5.with_suffix(".tif"), grid, attrs, description=name))
+            tif = stack.enter_context(stream_geotiff(out_h5.with_suffix(".tif"), grid, attrs, description=name,
+                                                     unit=dataset_unit(products[0], name)))
             writers.append(GeoTiffWriter(tif, "data"))
             written.append(out_h5.with_suffix(".tif"))
         process_blocks(inputs, func, Writers(*writers), memory, workers=ctx.compute.workers,

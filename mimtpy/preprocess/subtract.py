@@ -102,7 +102,8 @@ def run(cfg: SubtractConfig, ctx: RunContext) -> list[Path]:
     out = [write_h5(p.outputs[0], {a.quantity: diff.astype(np.float32)}, attrs, settings=settings,
                     units={a.quantity: a.unit})]
     if cfg.geotiff:
-        out.append(write_geotiff(folder / f"{name}.tif", diff.astype(np.float32), grid, {"UNIT": a.unit}))
+        out.append(write_geotiff(folder / f"{name}.tif", diff.astype(np.float32), grid, attrs,
+                                 description=f"{a.quantity} residual", unit=a.unit))
     if cfg.figure:
         out.append(_figure(ra, rb, diff, grid, a, b, cfg.ramp, folder / f"{name}.png"))
     return out
