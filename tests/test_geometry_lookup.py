@@ -137,3 +137,17 @@ def test_stale_file_path(asc_desc, tmp_path, caplog):
     with pytest.raises(ProductError, match="FILE_PATH") as err:
         geometry_array(open_product(vel), open_product(vel).grid)
     assert str(stale) in str(err.value) and "velocity2.h5" in str(err.value)
+
+
+def test_headings_compared_like_with_like(asc_desc, tmp_path):
+    """Both files state HEADING: those are compared (5 degrees apart: refused), whatever the angles hold."""
+    asc, _ = asc_desc
+    src = open_product(asc)
+    angles = {"incidenceAngle": src.read("incidenceAngle"), "azimuthAngle": src.read("azimuthAngle")}
+    heading = float(src.attrs["HEADING"])
+    turned = write_h5(tmp_path / "a" / "geo.h5", angles, {**src.attrs, "HEADING": heading + 5})
+    same = write_h5(tmp_path / "b" / "geo.h5", angles, {**src.attrs, "HEADING": heading + 360})
+    product = open_product(_velocity_without_angles(asc, tmp_path / "velocity.h5"))
+    (diff,) = track_differences(product, open_product(turned))
+    assert "differ by 5.0" in diff
+    assert track_differences(product, open_product(same)) == []          # headings wrap at 360 degrees

@@ -9,7 +9,8 @@ ground-to-satellite vector from north, anticlockwise (:mod:`mimtpy.core.geometry
 Geometry taken from another file than the product must be of the same track
 (:func:`track_differences`): the same ``ORBIT_DIRECTION`` and track number (``relative_orbit`` /
 ``trackNumber``) where both files state them, a look azimuth within :data:`HEADING_TOLERANCE`
-degrees (``HEADING`` attribute, else the mean ``azimuthAngle``), the same CRS and an overlapping
+degrees (both ``HEADING`` attributes, else both mean ``azimuthAngle``, else one of each;
+left-looking when ``ANTENNA_SIDE`` = 1), the same CRS and an overlapping
 extent. A file found near the product that differs is skipped for a matching one; when none
 matches, or the user's geometry file or ``FILE_PATH`` differs, ProductError names both files and
 what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried.
@@ -72,15 +73,19 @@ def _track_number(attrs: dict) -> str | None:
     return None
 
 
-def look_azimuth_of(product: Product) -> float | None:
-    """Mean azimuth (degrees, MintPy convention) of a product's ground-to-satellite LOS: from its
-    ``HEADING`` attribute (right-looking), else the circular mean of ``azimuthAngle`` on three rows
-    (first, middle, last); None when it has neither."""
-    if "HEADING" in product.attrs:
-        try:
-            return float(heading_to_azimuth(float(product.attrs["HEADING"])))
-        except ValueError:
-            pass
+def _heading_azimuth(product: Product) -> float | None:
+    """LOS azimuth (degrees) from the ``HEADING`` attribute (left-looking when ``ANTENNA_SIDE`` = 1, as
+    MintPy), or None."""
+    try:
+        heading = float(product.attrs["HEADING"])
+    except (KeyError, ValueError):
+        return None
+    left = str(product.attrs.get("ANTENNA_SIDE", "-1")).strip() in ("1", "1.0")
+    return float(heading_to_azimuth(heading, right_looking=not left))
+
+
+def _mean_azimuth(product: Product) -> float | None:
+    """Circular mean of ``azimuthAngle`` (degrees) on three rows (first, middle, last), or None."""
     if "azimuthAngle" not in product.datasets:
         return None
     length = product.grid.length
@@ -90,6 +95,20 @@ def look_azimuth_of(product: Product) -> float | None:
     if az.size == 0:
         return None
     return float(np.degrees(np.arctan2(np.sin(az).mean(), np.cos(az).mean())))
+
+
+def look_azimuths(product: Product, source: Product) -> tuple[float, float] | None:
+    """The look azimuths (degrees, MintPy convention) of two files compared like with like: from both
+    ``HEADING`` attributes, else from both mean ``azimuthAngle``, else one of each; None when either has
+    neither."""
+    h1, h2 = _heading_azimuth(product), _heading_azimuth(source)
+    if h1 is not None and h2 is not None:
+        return h1, h2
+    m1, m2 = _mean_azimuth(product), _mean_azimuth(source)
+    if m1 is not None and m2 is not None:
+        return m1, m2
+    a1, a2 = (h1 if h1 is not None else m1), (h2 if h2 is not None else m2)
+    return None if a1 is None or a2 is None else (a1, a2)
 
 
 def track_differences(product: Product, source: Product, grid: Grid | None = None) -> list[str]:
@@ -105,8 +124,9 @@ def track_differences(product: Product, source: Product, grid: Grid | None = Non
     t1, t2 = _track_number(a), _track_number(b)
     if t1 and t2 and t1 != t2:
         diffs.append(f"track {t1} vs {t2}")
-    az1, az2 = look_azimuth_of(product), look_azimuth_of(source)
-    if az1 is not None and az2 is not None:
+    azimuths = look_azimuths(product, source)
+    if azimuths is not None:
+        az1, az2 = azimuths
         gap = abs((az1 - az2 + 180.0) % 360.0 - 180.0)
         if gap > HEADING_TOLERANCE:
             diffs.append(f"look azimuth {az1:.1f} vs {az2:.1f} deg (differ by {gap:.1f} > {HEADING_TOLERANCE:g} deg)")
