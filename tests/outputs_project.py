@@ -1,7 +1,8 @@
 """One small project through every step that writes files (shared by the MintPy peer tests and the
 output-label tests): synthetic asc/desc tracks -> velcumu, horzvert (+ time series), concatenation of two
 windows of one track (velocity and HDF-EOS5 time series), transects, subtract, Kite quadtree, inversion,
-strain rates and the H5UNW GeoTIFF conversion of a real PyRate interferogram."""
+RELAX grid search (prediction, residual), strain rates and the H5UNW GeoTIFF conversion of a real PyRate
+interferogram."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def build(noisy_pair: list[Path], work: Path) -> dict[str, Path]:
     """One small project through the steps that write .h5: {label: file}."""
     from mimtpy.analysis import concatenation, horzvert, transects
     from mimtpy.basic.products import export_dataset
-    from mimtpy.cli import generate_track_polygon, invert_network, save_kite, strain_rates
+    from mimtpy.cli import generate_track_polygon, grid_search, invert_network, save_kite, strain_rates
     from mimtpy.preprocess import subtract
     from mimtpy.tools import convert
     from tests.conftest import make_products
@@ -115,6 +116,11 @@ def build(noisy_pair: list[Path], work: Path) -> dict[str, Path]:
     assert invert_network.main([str(stack), "--outdir", str(work / "inv"), "-q"]) == 0
     for name in ("timeseries", "temporalCoherence", "numInvIfgram", "numComponent", "residualRMS", "velocity"):
         out[f"inversion {name}"] = work / "inv" / f"{name}.h5"
+    assert grid_search.main([str(out["velcumu velocity"]), "--model", "okada", "--param", "depth=1000:2000:1000",
+                             "--param", "slip=0.5:1:0.5", "--fixed", "strike=90,dip=60,rake=90,length=10000,width=5000,"
+                             "lat=34.15,lon=-118.15", "--outdir", str(work / "gs"), "-q"]) == 0
+    out.update({"gridsearch prediction": work / "gs" / "prediction.h5",
+                "gridsearch residual": work / "gs" / "residual.h5"})
     truth = open_product(asc.parent / "truth.h5")
     east = write_geotiff(work / "east.tif", truth.read("east"), truth.grid, {"UNIT": "m/year"})
     north = write_geotiff(work / "north.tif", truth.read("north"), truth.grid, {"UNIT": "m/year"})

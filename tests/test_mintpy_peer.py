@@ -160,7 +160,8 @@ H5_VIEWED = ["synthetic he5", "synthetic truth", "velcumu velocity", "velcumu di
              "velcumu geometry", "horzvert hz", "horzvert up", "horzvert cond", "horzvert hz timeseries",
              "horzvert up timeseries", "concatenation velocity", "concatenation timeseries", "transects", "subtract",
              "kite quadtree", "inversion timeseries", "inversion temporalCoherence", "inversion numInvIfgram",
-             "inversion numComponent", "inversion residualRMS", "inversion velocity"]
+             "inversion numComponent", "inversion residualRMS", "inversion velocity", "gridsearch prediction",
+             "gridsearch residual"]
 
 
 @pytest.mark.parametrize("label", H5_VIEWED)
