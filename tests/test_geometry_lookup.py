@@ -151,3 +151,18 @@ def test_headings_compared_like_with_like(asc_desc, tmp_path):
     (diff,) = track_differences(product, open_product(turned))
     assert "differ by 5.0" in diff
     assert track_differences(product, open_product(same)) == []          # headings wrap at 360 degrees
+
+
+@pytest.mark.parametrize(("side", "azimuth"), [("-1", 102.0), ("1", -78.0)])
+def test_constant_geometry_from_attributes_honours_the_antenna_side(tmp_path, side, azimuth):
+    """HEADING -12 deg: right-looking (MintPy ANTENNA_SIDE -1) az = -(h - 90) = 102; left-looking az = -(h + 90)."""
+    from mimtpy.core.grid import Grid
+
+    grid = Grid(4, 3, 130.0, 32.0, 0.01, -0.01)
+    path = write_h5(tmp_path / "velocity.h5", {"velocity": np.zeros(grid.shape, np.float32)},
+                    {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "HEADING": -12.0,
+                     "CENTER_INCIDENCE_ANGLE": 35.0, "ANTENNA_SIDE": side})
+    product = open_product(path)
+    enu = np.asarray(geometry_array(product, grid)[...])
+    np.testing.assert_allclose(enu, np.stack(los_unit_vector(np.full(grid.shape, 35.0), np.full(grid.shape, azimuth))),
+                               atol=1e-12)

@@ -230,10 +230,11 @@ def geometry_array(product: Product, grid: Grid, geometry: Path | None = None,
     if geometry:
         raise ProductError(f"{geometry}: no incidenceAngle and azimuthAngle datasets")
     a = product.attrs
-    if "HEADING" in a and "CENTER_INCIDENCE_ANGLE" in a:
-        inc, az = float(a["CENTER_INCIDENCE_ANGLE"]), float(heading_to_azimuth(float(a["HEADING"])))
+    if "HEADING" in a and "CENTER_INCIDENCE_ANGLE" in a and _heading_azimuth(product) is not None:
+        inc, az = float(a["CENTER_INCIDENCE_ANGLE"]), _heading_azimuth(product)
         logger.warning("%s: no geometry file found; using constant geometry from attributes "
-                       "(incidence %.2f, azimuth %.2f deg, right-looking)", product.path.name, inc, az)
+                       "(incidence %.2f, azimuth %.2f deg, %s-looking)", product.path.name, inc, az,
+                       "left" if str(a.get("ANTENNA_SIDE", "-1")).strip() in ("1", "1.0") else "right")
         return DerivedArray({}, functools.partial(_constant_enu, inc=inc, az=az), grid.shape, lead=(3,),
                             dtype=np.float64)
     raise ProductError(f"{product.path}: no LOS geometry: give a geometry file (incidenceAngle, azimuthAngle), "
