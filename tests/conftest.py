@@ -48,6 +48,14 @@ def clean_track(tmp_path_factory) -> Path:
     return make_products(folder, tracks="asc", noise="0", atmosphere="0", holes="0")[0]
 
 
+@pytest.fixture(scope="session")
+def written(noisy_pair, tmp_path_factory) -> dict[str, Path]:
+    """One small project through every step that writes files ({label: file}; tests/outputs_project.py)."""
+    from tests.outputs_project import build
+
+    return build(noisy_pair, tmp_path_factory.mktemp("written"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_dask_clusters():
     """Dask clusters started by tests close while pytest still captures output (not at interpreter exit)."""

@@ -63,13 +63,14 @@ def test_pyrate_radians_to_metres_and_millimetres(tmp_path):
     wavelength = 0.05550415767769124
     out = convert.to_geotiff(PYRATE_UNW, None, tmp_path / "m.tif", "m")
     metres = open_product(out)
-    np.testing.assert_allclose(metres.read("data"), -wavelength / (4 * np.pi) * phase, rtol=1e-6)
+    np.testing.assert_allclose(metres.read("displacement"), -wavelength / (4 * np.pi) * phase, rtol=1e-6)
     assert metres.attrs["UNIT"] == "m" and metres.grid == src.grid
-    mm = open_product(convert.to_geotiff(out, None, tmp_path / "mm.tif", "mm")).read("data")
-    np.testing.assert_allclose(mm, 1000 * metres.read("data"), rtol=1e-6)
-    back = open_product(convert.to_geotiff(tmp_path / "mm.tif", None, tmp_path / "rad.tif", "radian")).read("data")
-    np.testing.assert_allclose(back, phase, rtol=1e-5)
-    assert np.isnan(metres.read("data")).sum() == np.isnan(phase).sum() > 0   # nodata 0 stays no data
+    mm = open_product(convert.to_geotiff(out, None, tmp_path / "mm.tif", "mm")).read("displacement")
+    np.testing.assert_allclose(mm, 1000 * metres.read("displacement"), rtol=1e-6)
+    back = open_product(convert.to_geotiff(tmp_path / "mm.tif", None, tmp_path / "rad.tif", "radian"))
+    np.testing.assert_allclose(back.read("unwrapPhase"), phase, rtol=1e-5)
+    assert back.attrs["UNIT"] == "radian"
+    assert np.isnan(metres.read("displacement")).sum() == np.isnan(phase).sum() > 0   # nodata 0 stays no data
 
 
 def test_conversion_errors(noisy_pair, tmp_path):
@@ -82,7 +83,7 @@ def test_conversion_errors(noisy_pair, tmp_path):
     dates = open_product(noisy_pair[0]).dates
     out = convert.to_geotiff(noisy_pair[0], "timeseries", tmp_path / "t.tif", "cm", date=dates[-1])
     epoch = open_product(noisy_pair[0]).read("timeseries", epochs=np.array([len(dates) - 1]))[0]
-    np.testing.assert_allclose(open_product(out).read("timeseries"), 100 * epoch, rtol=1e-6)
+    np.testing.assert_allclose(open_product(out).read("displacement"), 100 * epoch, rtol=1e-6)
 
 
 def write_roipac(folder: Path, phase: np.ndarray, amplitude: np.ndarray, grid: Grid) -> Path:
@@ -108,7 +109,7 @@ def test_roipac_unw_reader_and_script(tmp_path, capsys):
     assert np.isnan(got[0, 0])
     np.testing.assert_array_equal(got[1:], phase[1:])
     assert h5unw_to_geotiff.main([str(path), "--unit", "mm", "-o", str(tmp_path / "d.tif"), "-q"]) == 0
-    np.testing.assert_allclose(open_product(tmp_path / "d.tif").read("unwrapPhase")[1:],
+    np.testing.assert_allclose(open_product(tmp_path / "d.tif").read("displacement")[1:],
                                -55.5 / (4 * np.pi) * phase[1:], rtol=1e-5)
     path.write_bytes(path.read_bytes()[:-4])
     assert h5unw_to_geotiff.main([str(path), "-q"]) == 1

@@ -35,6 +35,7 @@ from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, stream_h5
 from mimtpy.io.writers import ArrayWriter, GeoTiffWriter, H5Writer, Writers, stream_geotiff
 from mimtpy.ops import reference
+from mimtpy.ops.attrs import multi_track_attrs
 from mimtpy.ops.paths import resolve_dataset
 
 if TYPE_CHECKING:
@@ -386,8 +387,7 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     func = functools.partial(decompose_block, count=len(sources), refs=refs, has_std=[s.has_std for s in sources],
                              azimuth=cfg.azimuth, weighted=cfg.weighted)
     quantity, unit = sources[0].quantity, sources[0].unit
-    base = {k: v for k, v in reference.without_reference(sources[0].attrs).items()
-            if k not in ("FILE_TYPE", "ORBIT_DIRECTION", "HEADING", "mimtpy_settings", "UNIT")}
+    base = multi_track_attrs([s.attrs for s in sources], drop=("FILE_TYPE", "ORBIT_DIRECTION", "HEADING", "UNIT"))
     base.update(grid.to_attrs(), FILE_TYPE=quantity, UNIT=unit, INPUT_TRACKS=" ".join(str(p) for p in paths),
                 HORZ_AZIMUTH=-90.0 if cfg.north else cfg.azimuth, **reference.attrs_for(point, grid))
     tally = _Tally()

@@ -28,6 +28,7 @@ from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product, open_product, stream_h5
 from mimtpy.io.writers import H5Writer, Writers
 from mimtpy.ops import reference
+from mimtpy.ops.attrs import multi_track_attrs
 from mimtpy.ops.geometry import geometry_array
 from mimtpy.ops.paths import project_name, resolve_dataset
 
@@ -133,8 +134,7 @@ def run_timeseries(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
                    for i, p in enumerate(products)})
     point = cfg.reference_point or (float(products[0].attrs["REF_LAT"]), float(products[0].attrs["REF_LON"]))
     refs = [_reference_series(o, grid, point, str(p.path)) for o, p in zip(obs, products, strict=True)]
-    attrs = {k: v for k, v in reference.without_reference(products[0].attrs).items()
-             if k not in ("FILE_TYPE", "mimtpy_settings", "ORBIT_DIRECTION", "HEADING")}
+    attrs = multi_track_attrs([p.attrs for p in products], drop=("FILE_TYPE", "ORBIT_DIRECTION", "HEADING"))
     attrs.update(grid.to_attrs(), FILE_TYPE="timeseries", UNIT="m", REF_DATE=epochs[0], START_DATE=epochs[0],
                  END_DATE=epochs[-1], HORZ_AZIMUTH=cfg.azimuth, INPUT_TRACKS=" ".join(str(p) for p in paths),
                  TIME_INTERPOLATION="linear in time between acquisitions, onto the first track's dates",

@@ -45,8 +45,11 @@ from mimtpy.errors import InputError
 from mimtpy.io import Product, open_product, stream_h5
 from mimtpy.io.hdf5 import GEOMETRY_NAMES
 from mimtpy.io.writers import GeoTiffWriter, H5Writer, Writers, stream_geotiff
-from mimtpy.ops.datasets import main_dataset
+from mimtpy.ops import reference
+from mimtpy.ops.attrs import multi_track_attrs
+from mimtpy.ops.datasets import NAMED_BY_FILE_TYPE, main_dataset
 from mimtpy.ops.paths import resolve_dataset, unique_names
+from mimtpy.ops.units import dataset_unit
 
 if TYPE_CHECKING:
     from mimtpy.analysis.concatenation import ConcatenationConfig
@@ -168,6 +171,18 @@ def mosaic_layers(layers: list[np.ndarray], kind: str, grid: Grid, cfg: Concaten
     return Mosaic(blend(layers, cfg.blend, weights), stats, params, layers)
 
 
+def output_file_type(product: Product, name: str) -> str:
+    """MintPy FILE_TYPE of the mosaic of dataset ``name``: timeseries for a series; the input's own
+    FILE_TYPE when it is that dataset's or names a kind of file (geometry), else the dataset name
+    (never HDFEOS: the mosaic is a plain MintPy .h5)."""
+    if product.datasets[name].is_3d:
+        return "timeseries"
+    own = str(product.attrs.get("FILE_TYPE", ""))
+    if own == name or (own and own != "HDFEOS" and own not in NAMED_BY_FILE_TYPE):
+        return own
+    return name
+
+
 def reference_index(cfg: ConcatenationConfig, names: list[str], counts: list[int]) -> int:
     """Index of the reference track: a number, a name, or auto = the one overlapping most (``counts``: the
     valid pixels each track shares with the others)."""
@@ -239,9 +254,11 @@ def write_report(path: Path, stats: list[Overlap], names: list[str], label: str 
 
 
 def mosaic_block(block: dict[str, np.ndarray], count: int, kind: str, params: np.ndarray | None,
-                 centre: tuple[float, float], blend_mode: str, mask_mode: str) -> dict[str, np.ndarray]:
+                 centre: tuple[float, float], blend_mode: str, mask_mode: str, rezero: bool = False
+                 ) -> dict[str, np.ndarray]:
     """One block of the mosaic: ``t<i>`` the layers (2-D, or epoch x rows x cols), ``w<i>`` their feather
-    weights, ``lonlat`` pixel centres; ``params`` (tracks, [epochs,] terms) the corrections of LOS layers."""
+    weights, ``lonlat`` pixel centres; ``params`` (tracks, [epochs,] terms) the corrections of LOS layers;
+    ``rezero``: a time series is re-referenced to its first epoch (subtracted from every epoch)."""
     layers = [block[f"t{i}"] for i in range(count)]
     if kind == "mask":
         valid = [np.nan_to_num(layer) != 0 for layer in layers]
@@ -264,6 +281,8 @@ def mosaic_block(block: dict[str, np.ndarray], count: int, kind: str, params: np
     out = np.empty(layers[0].shape, np.float32)
     for e in range(out.shape[0]):
         out[e] = blend([layer[e] for layer in layers], blend_mode, weights)
+    if rezero:
+        out -= out[0].copy()
     return {"data": out}
 
 
@@ -364,12 +383,19 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
             if not series:
                 _log_stats(stats, names)
         params = np.stack([p for p, _s in per_epoch], axis=1) if series else per_epoch[0][0]
-    attrs = {k: v for k, v in products[0].attrs.items()
-             if k not in ("REF_Y", "REF_X", "mimtpy_settings", "ORBIT_DIRECTION", "HEADING", "relative_orbit")}
-    attrs.update(grid.to_attrs(), INPUT_TRACKS=" ".join(str(p.path) for p in products), OFFSET_MODEL=cfg.offset_model,
-                 BLEND=cfg.blend, REFERENCE_TRACK=names[ref])
+    attrs = multi_track_attrs([p.attrs for p in products])
+    attrs.update(grid.to_attrs(), FILE_TYPE=output_file_type(products[0], name), INPUT_TRACKS=" ".join(
+                 str(p.path) for p in products), OFFSET_MODEL=cfg.offset_model, BLEND=cfg.blend,
+                 REFERENCE_TRACK=names[ref])
+    if kind == "los":   # corrected to the reference track: its reference point (on the mosaic grid)
+        attrs.update(reference.attrs_for(reference.product_point(products[ref]), grid))
+    rezero = False
     if series:      # every epoch is corrected to the reference track, so the mosaic keeps its reference date
         ref_date = products[ref].attrs.get("REF_DATE") or products[ref].dates[0]
+        if ref_date not in dates:    # MintPy needs REF_DATE among the dates: re-reference to the first one
+            logger.info("reference date %s of %s is not among the matched epochs: the mosaic is referenced to %s",
+                        ref_date, names[ref], dates[0])
+            ref_date, rezero = dates[0], True
         attrs.update(DATE_TOLERANCE_DAYS=cfg.date_tolerance, REF_DATE=ref_date)
     elif params is not None:
         for track, p in zip(names, params, strict=True):
@@ -382,7 +408,7 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
         inputs.update({f"w{i}": feather_weight_array(layer, g, grid, memory)
                        for i, (layer, g) in enumerate(zip(layers, grids, strict=True))})
     func = functools.partial(mosaic_block, count=len(layers), kind=kind, params=params, centre=centre,
-                             blend_mode=cfg.blend, mask_mode=cfg.mask_mode)
+                             blend_mode=cfg.blend, mask_mode=cfg.mask_mode, rezero=rezero)
     shape = (len(dates), *grid.shape) if series else grid.shape
     dtype = np.bool_ if kind == "mask" else np.float32
     written = [out_h5, report]
@@ -391,7 +417,8 @@ def run_mosaic(cfg: ConcatenationConfig, ctx: RunContext) -> list[Path]:
                                            dtypes={name: dtype}))
         writers = [H5Writer(h5, {"data": name})]
         if kind != "mask" and not series:
-            tif = stack.enter_context(stream_geotiff(out_h5.with_suffix(".tif"), grid, attrs, description=name))
+            tif = stack.enter_context(stream_geotiff(out_h5.with_suffix(".tif"), grid, attrs, description=name,
+                                                     unit=dataset_unit(products[0], name)))
             writers.append(GeoTiffWriter(tif, "data"))
             written.append(out_h5.with_suffix(".tif"))
         process_blocks(inputs, func, Writers(*writers), memory, workers=ctx.compute.workers,

@@ -299,7 +299,8 @@ def write_profiles_csv(path: Path, profiles: list[Profile], results: list[list[B
 
 
 def write_profiles_h5(path: Path, profiles: list[Profile], results: list[list[Binned]], paths: list[Path]) -> Path:
-    """Arrays (profile, bin) per dataset and statistic, e.g. ``<file stem>_median``; plus distance."""
+    """Arrays (profile, bin) per dataset and statistic, e.g. ``<file stem>_median``; plus distance
+    (LENGTH/WIDTH attributes = profiles/bins, so MintPy's info.py and view.py read the file)."""
     datasets: dict[str, np.ndarray] = {}
     nbin = max(b.distance.size for r in results for b in r)
 
@@ -312,7 +313,9 @@ def write_profiles_h5(path: Path, profiles: list[Profile], results: list[list[Bi
         for stat in ("mean", "median", "std", "count"):
             datasets[f"{path_j.stem}_{stat}"] = np.stack([pad(getattr(r[j], stat).astype(float)) for r in results])
     datasets["distance_km"] = np.stack([pad(r[0].distance) for r in results])
-    attrs = {"FILE_TYPE": "transects", "PROFILE_CENTERS": " ".join(f"{p.lat:.6f},{p.lon:.6f}" for p in profiles),
+    # LENGTH x WIDTH = profiles x bins: the table's shape, which MintPy's readers require of every file
+    attrs = {"FILE_TYPE": "transects", "LENGTH": len(profiles), "WIDTH": nbin,
+             "PROFILE_CENTERS": " ".join(f"{p.lat:.6f},{p.lon:.6f}" for p in profiles),
              "PROFILE_AZIMUTHS": " ".join(f"{p.azimuth:.3f}" for p in profiles),
              "UNITS": " ".join(f"{path_j.stem}:{results[0][j].unit}" for j, path_j in enumerate(paths))}
     return write_h5(path, {k: v.astype(np.float32) for k, v in datasets.items()}, attrs)

@@ -2,7 +2,8 @@
 
 Units are normalised to metres (displacement) or metres/year (velocity); LOS is positive
 toward the satellite. The geometry of each pixel is kept as the ground-to-satellite LOS unit
-vector (east, north, up), found by :func:`mimtpy.ops.geometry.load_geometry`.
+vector (east, north, up), found by :func:`mimtpy.ops.geometry.geometry_array` (geometry from another file
+must be of the same track, or it is refused).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from mimtpy.io.hdf5 import GEOMETRY_NAMES
 from mimtpy.io.product import DatasetArray
 from mimtpy.io.writers import GeoTiffWriter, H5Writer, Writers, stream_geotiff
 from mimtpy.ops import reference
+from mimtpy.ops.units import dataset_unit
 from mimtpy.ops.velocity import compute_period, select_period, timeseries_product
 
 if TYPE_CHECKING:
@@ -138,16 +139,22 @@ def export_dataset(path: Path, attribute: str, cfg: VelcumuConfig, outdir: Path 
     outdir = outdir or (ctx.resolve(cfg.outdir) if cfg.outdir else path.parent / attribute)
     file_type = "geometry" if attribute in GEOMETRY_NAMES or attribute == "geometry" else attribute
     ref_attrs = reference.attrs_for(reference.product_point(product), grid)
+    units = {name: dataset_unit(product, name) for name in names}
     attrs = _output_attrs(product, grid, {"FILE_TYPE": file_type, **ref_attrs})
+    attrs.pop("UNIT", None)          # the time series' unit (m) is not that of a mask or an angle
+    if len(names) == 1 and units[names[0]]:
+        attrs["UNIT"] = units[names[0]]
     inputs = {name: product.array(name, rows, cols) for name in names}
     h5_path = outdir / f"{attribute}.h5"
     tifs = [outdir / f"{name}.tif" for name in names] if cfg.geotiff else []
     with contextlib.ExitStack() as stack:
         h5 = stack.enter_context(stream_h5(h5_path, {n: grid.shape for n in names}, attrs,
-                                           dtypes={n: inputs[n].dtype for n in names}))
+                                           dtypes={n: inputs[n].dtype for n in names},
+                                           units={n: u for n, u in units.items() if u}))
         writers = [H5Writer(h5)]
         for name, tif_path in zip(names, tifs, strict=False):
-            tif = stack.enter_context(stream_geotiff(tif_path, grid, {**attrs, "FILE_TYPE": name}, description=name))
+            tif = stack.enter_context(stream_geotiff(tif_path, grid, {**attrs, "FILE_TYPE": name}, description=name,
+                                                     unit=units[name]))
             writers.append(GeoTiffWriter(tif, name))
         process_blocks(inputs, _identity, Writers(*writers), ctx.compute.max_memory, workers=1,
                        desc=f"{attribute} {path.name}", work_factor=0.0)

@@ -31,9 +31,10 @@ def _work(args: argparse.Namespace) -> int:
     from mimtpy.io import open_product
     from mimtpy.tools import footprint
 
-    geom = footprint.footprint(open_product(path), args.method)
+    product = open_product(path)
+    geom = footprint.footprint(product, args.method)
     for out in args.output:
-        print(footprint.write_footprint(geom, Path(out), path.stem))
+        print(footprint.write_footprint(geom, Path(out), footprint.track_label(product)))
     return 0
 
 

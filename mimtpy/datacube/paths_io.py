@@ -106,5 +106,5 @@ def write_paths_geojson(path: Path, paths: Paths, grid: Grid) -> Path:
                          "properties": {"id": j, "status": paths.status[j], "t_start": float(paths.t[0]),
                                         "t_end": float(paths.t[max(n - 1, 0)]), "steps": int(max(n - 1, 0))}})
     with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        tmp.write_text(json.dumps({"type": "FeatureCollection", "name": path.stem, "features": features}))
     return path

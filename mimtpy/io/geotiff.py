@@ -2,7 +2,10 @@
 
 Written files: float32, NaN as nodata, deflate-compressed, tiled 256x256, CRS from the
 grid's EPSG (MintPy ``EPSG``/``UTM_ZONE``, else EPSG:4326), transform
-``(X_FIRST, X_STEP, 0, Y_FIRST, 0, Y_STEP)``; MintPy attributes kept as tags.
+``(X_FIRST, X_STEP, 0, Y_FIRST, 0, Y_STEP)``; MintPy attributes kept as tags. The band carries
+what it holds and its unit the way GIS tools read them (:func:`label_band`): the GDAL band
+description (the ``FILE_TYPE`` tag unless given) and unit type (the ``UNIT`` tag unless given),
+and a ``units`` band tag.
 """
 
 from __future__ import annotations
@@ -87,8 +90,27 @@ def geotiff_profile(grid: Grid) -> dict:
     }
 
 
-def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | None = None) -> Path:
-    """Write a 2-D array as a compressed, tiled float32 GeoTIFF with NaN nodata, atomically."""
+def label_band(dst, path: Path, tags: dict | None, description: str = "", unit: str = "") -> None:
+    """Write ``tags`` (MintPy attributes) and label band 1 of an open GeoTIFF: its description
+    (``description``, else the ``FILE_TYPE`` tag, else the file name's stem) and unit (``unit``, else
+    the ``UNIT`` tag) as GDAL band description, unit type and ``units`` band tag. The unit is stored
+    as the ``UNIT`` tag too, so tags and band never disagree."""
+    tags = {k: str(v) for k, v in (tags or {}).items()}
+    unit = str(unit or tags.get("UNIT", "")).strip()
+    if unit:
+        tags["UNIT"] = unit
+    if tags:
+        dst.update_tags(**tags)
+    dst.set_band_description(1, str(description or tags.get("FILE_TYPE") or path.stem))
+    if unit:
+        dst.set_band_unit(1, unit)
+        dst.update_tags(1, units=unit)
+
+
+def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | None = None, description: str = "",
+                  unit: str = "") -> Path:
+    """Write a 2-D array as a compressed, tiled float32 GeoTIFF with NaN nodata, atomically; the band is
+    labelled by :func:`label_band`."""
     path = Path(path)
     data = np.asarray(data, dtype=np.float32)
     if data.shape != grid.shape:
@@ -96,7 +118,6 @@ def write_geotiff(path: str | Path, data: np.ndarray, grid: Grid, tags: dict | N
     with atomic_output(path) as tmp:
         with rasterio.open(tmp, "w", **geotiff_profile(grid)) as dst:
             dst.write(data, 1)
-            if tags:
-                dst.update_tags(**{k: str(v) for k, v in tags.items()})
+            label_band(dst, path, tags, description, unit)
     logger.info("wrote %s", path)
     return path

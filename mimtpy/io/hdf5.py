@@ -41,6 +41,11 @@ HDFEOS_DATASETS = {
     "latitude": "geometry/latitude",
     "longitude": "geometry/longitude",
 }
+#: units of the HDF-EOS5 datasets (MintPy ``save_hdfeos5``), also the unit of those datasets in any file
+HDFEOS_UNITS = {"displacement": "meters", "temporalCoherence": "1", "avgSpatialCoherence": "1", "mask": "1",
+                "coherence": "1", "height": "meters", "incidenceAngle": "degrees", "azimuthAngle": "degrees",
+                "slantRangeDistance": "meters", "shadowMask": "1", "waterMask": "1", "latitude": "degrees",
+                "longitude": "degrees"}
 GEOMETRY_NAMES = ("height", "incidenceAngle", "azimuthAngle", "slantRangeDistance",
                   "shadowMask", "waterMask", "latitude", "longitude")
 
@@ -282,9 +287,7 @@ def stream_hdfeos5(
     """An HDF-EOS5 file (MintPy ``save_hdfeos5`` layout) whose displacement (m, float32) is filled
     epoch by epoch through the yielded dataset; it appears under ``path`` only when complete."""
     path = Path(path)
-    units = {"displacement": "meters", "temporalCoherence": "1", "avgSpatialCoherence": "1", "mask": "1",
-             "height": "meters", "incidenceAngle": "degrees", "azimuthAngle": "degrees",
-             "slantRangeDistance": "meters", "shadowMask": "1", "waterMask": "1"}
+    units = HDFEOS_UNITS
     with atomic_output(path) as tmp:
         with h5py.File(tmp, "w") as f:
             root = f.create_group(HDFEOS_ROOT)

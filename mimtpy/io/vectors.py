@@ -4,6 +4,10 @@ Read: shapefile (``.shp`` + ``.shx``; the ``.dbf`` is optional), GeoJSON, GeoPac
 (through geopandas/pyogrio), and GMT multi-segment text (``>`` separates segments, lines
 hold ``lon lat``; ``#`` comments). Layers in another CRS are reprojected to EPSG:4326; a
 layer without a CRS is taken as EPSG:4326 (logged).
+
+Write (:func:`write_features`): GeoJSON, KML, GeoPackage or shapefile by suffix, atomically, with
+the layer (GeoJSON ``name``, KML folder and placemark ids) named by the caller, never after the
+temporary file the atomic write goes through.
 """
 
 from __future__ import annotations
@@ -18,6 +22,32 @@ from mimtpy.errors import ProductError
 logger = logging.getLogger(__name__)
 
 VECTOR_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".kml", ".gmt", ".txt", ".xy", ".lonlat")
+#: output suffix -> OGR driver of :func:`write_features`
+WRITE_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile", ".kml": "KML", ".gpkg": "GPKG"}
+
+
+def write_features(path: str | Path, geometries: list, properties: dict[str, list], layer: str,
+                   crs: str = "EPSG:4326") -> Path:
+    """Write shapely geometries with their properties (one list per column) as a vector file chosen by
+    the suffix (:data:`WRITE_DRIVERS`), atomically; the layer is named ``layer`` (a shapefile, several
+    files, is named by its path and written in place)."""
+    import geopandas as gpd
+
+    from mimtpy.io.atomic import atomic_output
+
+    path = Path(path)
+    driver = WRITE_DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        raise ProductError(f"{path}: cannot write vectors as '{path.suffix}'; use one of {', '.join(WRITE_DRIVERS)}")
+    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs=crs)
+    if driver == "ESRI Shapefile":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_file(path, driver=driver)
+    else:
+        with atomic_output(path) as tmp:
+            frame.to_file(tmp, driver=driver, layer=layer)
+    logger.info("wrote %s (layer %s)", path, layer)
+    return path
 
 
 def read_gmt_segments(path: Path) -> list[np.ndarray]:

@@ -21,7 +21,7 @@ from rasterio.windows import Window
 
 from mimtpy.core.grid import Grid
 from mimtpy.io.atomic import atomic_output
-from mimtpy.io.geotiff import geotiff_profile
+from mimtpy.io.geotiff import geotiff_profile, label_band
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +86,11 @@ class Writers:
 @contextlib.contextmanager
 def stream_geotiff(path: str | Path, grid: Grid, tags: dict | None = None, description: str = "",
                    unit: str = "") -> Iterator:
-    """An open float32 GeoTIFF (``write(block, 1, window=...)``), the same profile as
-    :func:`mimtpy.io.geotiff.write_geotiff`; it appears under ``path`` only when complete."""
+    """An open float32 GeoTIFF (``write(block, 1, window=...)``), the same profile and band labels
+    as :func:`mimtpy.io.geotiff.write_geotiff`; it appears under ``path`` only when complete."""
     path = Path(path)
     with atomic_output(path) as tmp:
         with rasterio.open(tmp, "w", **geotiff_profile(grid)) as dst:
-            if tags:
-                dst.update_tags(**{k: str(v) for k, v in tags.items()})
-            if description:
-                dst.set_band_description(1, description)
-            if unit:
-                dst.set_band_unit(1, unit)
+            label_band(dst, path, tags, description, unit)
             yield dst
     logger.info("wrote %s", path)

@@ -27,6 +27,19 @@ def unit_text(product: Product, dataset: str) -> str:
     return (product.datasets[dataset].unit or product.attrs.get("UNIT", "")).strip()
 
 
+def dataset_unit(product: Product, dataset: str) -> str:
+    """The unit of any dataset for labelling outputs: its own UNIT, else MintPy's unit of that dataset
+    name (incidenceAngle: degrees, mask: 1, ...), else the file's UNIT attribute ('' when none)."""
+    from mimtpy.io.hdf5 import HDFEOS_UNITS
+
+    own = product.datasets[dataset].unit.strip()
+    if own:
+        return own
+    if dataset in HDFEOS_UNITS and dataset not in ("displacement",):
+        return HDFEOS_UNITS[dataset]
+    return str(product.attrs.get("UNIT", "")).strip()
+
+
 def unit_of(product: Product, dataset: str) -> tuple[str, float]:
     """(quantity, factor to SI) of a dataset, from its UNIT; ProductError for unknown units."""
     text = unit_text(product, dataset)

@@ -70,6 +70,8 @@ def run(cfg: SubtractConfig, ctx: RunContext) -> list[Path]:
 
     from mimtpy.errors import InputError
     from mimtpy.io import write_geotiff, write_h5
+    from mimtpy.ops import reference
+    from mimtpy.ops.attrs import multi_track_attrs
     from mimtpy.preprocess import residual
     from mimtpy.preprocess.source import load_input
 
@@ -91,14 +93,17 @@ def run(cfg: SubtractConfig, ctx: RunContext) -> list[Path]:
     ok = np.isfinite(diff)
     rms = float(np.sqrt(np.mean(diff[ok] ** 2))) if ok.any() else float("nan")
     logger.info("residual %s - %s: %d pixels, RMS %.4g %s", a.path.name, b.path.name, int(ok.sum()), rms, a.unit)
-    attrs = {**{k: v for k, v in a.attrs.items() if k not in ("REF_Y", "REF_X")}, **grid.to_attrs(),
+    point = (float(a.attrs["REF_LAT"]), float(a.attrs["REF_LON"])) if "REF_LAT" in a.attrs and "REF_LON" in a.attrs \
+        else None
+    attrs = {**multi_track_attrs([a.attrs, b.attrs]), **reference.attrs_for(point, grid), **grid.to_attrs(),
              "FILE_TYPE": a.quantity, "UNIT": a.unit, "FILE_PATH": str(a.path), "SUBTRACTED_FILE": str(b.path),
              "RAMP_TYPE": cfg.ramp, "RAMP_COEFFICIENTS": " ".join(repr(float(c)) for c in coef),
              "RESIDUAL_RMS": repr(rms)}
     out = [write_h5(p.outputs[0], {a.quantity: diff.astype(np.float32)}, attrs, settings=settings,
                     units={a.quantity: a.unit})]
     if cfg.geotiff:
-        out.append(write_geotiff(folder / f"{name}.tif", diff.astype(np.float32), grid, {"UNIT": a.unit}))
+        out.append(write_geotiff(folder / f"{name}.tif", diff.astype(np.float32), grid, attrs,
+                                 description=f"{a.quantity} residual", unit=a.unit))
     if cfg.figure:
         out.append(_figure(ra, rb, diff, grid, a, b, cfg.ramp, folder / f"{name}.png"))
     return out

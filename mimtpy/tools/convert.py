@@ -65,9 +65,28 @@ def to_geotiff(path: Path, dataset: str | None, out: Path | None, unit: str | No
     values = data.astype(np.float32) * np.float32(factor)
     suffix = f"_{date}" if date else ""
     out = out or path.with_name(f"{path.stem}_{name}{suffix}.tif")
-    attrs = {k: v for k, v in product.attrs.items() if k != "mimtpy_settings"}
-    attrs.update(FILE_TYPE=name, UNIT=target)
+    kind = file_type(name, target)
+    attrs = {k: v for k, v in product.attrs.items() if k not in STALE_KEYS}
+    attrs.update(FILE_TYPE=kind, UNIT=target, DATA_TYPE="float32")
+    if date:
+        attrs["DATE"] = date
     if wavelength:
         attrs["WAVELENGTH"] = wavelength
     logger.info("%s: %s in %s (x %.6g from %s)", path.name, name, target, factor, stored or "?")
-    return write_geotiff(out, values, product.grid, attrs)
+    return write_geotiff(out, values, product.grid, attrs, description=kind, unit=target)
+
+
+#: attributes of the input that would contradict the written values: other spellings of the unit and the
+#: wavelength (PyRate/GAMMA tags), PyRate's DATA_TYPE (a kind, where MintPy's is the dtype), mimtpy's settings
+STALE_KEYS = ("DATA_UNITS", "WAVELENGTH_METRES", "DATA_TYPE", "mimtpy_settings")
+
+
+def file_type(name: str, unit: str) -> str:
+    """FILE_TYPE of the written values: what the unit says they are (length: displacement, rate: velocity,
+    phase: unwrapPhase) for a generic, LOS or phase dataset (GeoTIFF 'data', unwrapPhase, displacement,
+    velocity, one epoch of a time series); else the dataset's own name (height, hz, ...)."""
+    u = unit.lower()
+    kind = ("displacement" if u in LENGTH else "velocity" if u in RATE else "unwrapPhase" if u in PHASE else "")
+    generic = name.lower() in ("data", "phase", "unwrapphase", "unw", "band1", "timeseries", "displacement",
+                               "velocity")
+    return kind if kind and generic else name

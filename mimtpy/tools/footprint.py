@@ -16,6 +16,8 @@ import numpy as np
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product
 from mimtpy.io.atomic import atomic_output
+from mimtpy.io.vectors import write_features
+from mimtpy.ops.paths import project_name
 
 logger = logging.getLogger(__name__)
 SUFFIX_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile", ".kml": "KML",
@@ -63,25 +65,35 @@ def footprint(product: Product, method: str = "data"):
     return shapely.union_all(polygons)
 
 
+def track_label(product: Product) -> str:
+    """The name of a product's track for layer names: the MimtPy project name (the folder above
+    ``mintpy/``, e.g. KilaueaSenDT87), else platform + AT/DT + track number from the attributes
+    (``relative_orbit``/``trackNumber``), else the file name's stem."""
+    if "mintpy" in (p.name for p in product.path.parents[:2]):
+        return project_name(product.path)
+    a = product.attrs
+    number = a.get("relative_orbit") or a.get("trackNumber")
+    direction = str(a.get("ORBIT_DIRECTION", "")).upper()[:1]
+    if number and direction in ("A", "D"):
+        try:
+            number = int(float(number))
+        except ValueError:
+            pass
+        return f"{a.get('PLATFORM', a.get('mission', ''))}{direction}T{number}"
+    return product.path.stem
+
+
 def write_footprint(geom, path: Path, name: str) -> Path:
-    """Write a footprint polygon; the format follows the suffix (.geojson, .shp, .kml, .gmt/.txt)."""
+    """Write a footprint polygon named ``name`` (feature and layer); the format follows the suffix
+    (.geojson, .shp, .kml, .gmt/.txt)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIX_DRIVERS:
         raise InputError(f"{path}: unknown footprint format; use one of {', '.join(SUFFIX_DRIVERS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if SUFFIX_DRIVERS[suffix] == "gmt":
         with atomic_output(path) as tmp:
             tmp.write_text(_gmt_text(geom, name))
         return path
-    import geopandas as gpd
-
-    frame = gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs="EPSG:4326")
-    if suffix == ".shp":   # a shapefile is several files: write them, then they are complete
-        frame.to_file(path, driver=SUFFIX_DRIVERS[suffix])
-        return path
-    with atomic_output(path) as tmp:
-        frame.to_file(tmp, driver=SUFFIX_DRIVERS[suffix])
-    return path
+    return write_features(path, [geom], {"name": [name]}, layer=name)
 
 
 def _gmt_text(geom, name: str) -> str:

@@ -212,11 +212,13 @@ def period_label(product: Product) -> str:
 
 
 def zero_masking(product: Product, name: str, mode: str | None) -> bool:
-    """Whether exact zeros are no data: ``yes``/``no``, or auto = velocity files (MintPy's habit)."""
+    """Whether exact zeros are no data: ``yes``/``no``, or auto = velocity of MintPy files (MintPy writes 0 for
+    masked pixels; LiCSBAS/LiCSAR, GeoTIFF and other products mark no data with NaN, so their zeros are data)."""
     mode = (mode or "auto").lower()
     if mode in ("yes", "no"):
         return mode == "yes"
-    return product.file_type == "velocity" or name in ("velocity", "velocityStd")
+    mintpy = product.family in ("mintpy", "hdfeos5")
+    return mintpy and (product.file_type == "velocity" or name in ("velocity", "velocityStd"))
 
 
 def map_data(product: Product, name: str | None = None, zero_mask: str | None = "auto") -> MapData:

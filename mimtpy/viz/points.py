@@ -12,7 +12,18 @@ import numpy as np
 
 from mimtpy.errors import InputError
 from mimtpy.io import Points, read_stamps
-from mimtpy.viz.maps import MapStyle, draw_lines, draw_scalebar, make_norm, save_figure
+from mimtpy.viz.maps import (
+    MapData,
+    MapStyle,
+    color_scale,
+    draw_lines,
+    draw_scalebar,
+    format_axes,
+    make_norm,
+    map_colorbar,
+    save_figure,
+    shown_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +38,17 @@ def points_figure(points: Points, cfg: MapStyle):
     extent = (points.lon.min() - pad_x, points.lon.max() + pad_x, points.lat.min() - pad_y, points.lat.max() + pad_y)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     size = float(np.clip(4000 / max(points.lon.size, 1), 0.5, 30))
-    scatter = ax.scatter(points.lon, points.lat, c=values, s=size, cmap=cfg.colormap, norm=make_norm(values, cfg),
-                         linewidths=0, gid="points")
-    fig.colorbar(scatter, ax=ax, label="mm/yr", shrink=0.8)
+    scale = color_scale(values, cfg, "velocity")
+    scatter = ax.scatter(points.lon, points.lat, c=shown_values(values, scale), s=size, cmap=scale.cmap,
+                         norm=make_norm(values, cfg, "velocity"), linewidths=0, gid="points")
+    map_colorbar(fig, ax, scatter, "mm/yr")
+    data = MapData(values, extent, "mm/yr", points.path.name, None, 1e3, name="velocity")
     draw_lines(ax, cfg, extent)
     if cfg.scalebar:
-        draw_scalebar(ax, extent)
+        draw_scalebar(ax, data)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
-    ax.set_aspect(1 / np.cos(np.deg2rad(np.mean(extent[2:]))))
-    ax.set_xlabel("Longitude (deg)")
-    ax.set_ylabel("Latitude (deg)")
+    format_axes(ax, data)
     ax.set_title(f"{points.path.name}: LOS velocity, {points.lon.size} points", fontsize=9)
     return fig, ax
 
