@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, script_main
+from mimtpy.cli.common import add_common_arguments, check_writable, context_from_args, report, script_main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,9 +31,11 @@ def _work(args: argparse.Namespace) -> int:
     from mimtpy.io import open_product
     from mimtpy.tools import footprint
 
+    check_writable(context_from_args(args, Path.cwd()), "generate_track_polygon.py: --output",
+                   *(Path(out).absolute().parent for out in args.output))
     geom = footprint.footprint(open_product(path), args.method)
     for out in args.output:
-        print(footprint.write_footprint(geom, Path(out), path.stem))
+        report(footprint.write_footprint(geom, Path(out), path.stem))
     return 0
 
 
