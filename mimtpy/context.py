@@ -126,11 +126,11 @@ class Plan:
     def check_options(self, ctx: RunContext, cfg: SectionConfig) -> None:
         """Problems every step shares, from its config model: a ``bool_or_path`` key (``mask``) whose value is
         neither yes/no nor a file found (or made by an earlier step)."""
-        keys = {key for key, _m in self.problems}
         for name, meta in cfg.options():
             value = getattr(cfg, name, None)
-            if meta["kind"] == "bool_or_path" and isinstance(value, Path) and meta["key"] not in keys \
-                    and not ctx.exists(value):
+            if meta["kind"] == "bool_or_path" and isinstance(value, Path) and not ctx.exists(value):
+                key = meta["key"].lower()       # this message replaces a step's own "not found" for the key
+                self.problems = [(k, m) for k, m in self.problems if k.lower() != key]
                 self.problem(meta["key"], f"'{value}' is neither yes/no nor an existing file")
 
 

@@ -76,8 +76,11 @@ def plan(cfg: VelcumuConfig, ctx: RunContext) -> Plan:
         candidate = ctx.resolve(entry)
         if ctx.is_planned(candidate):
             result.inputs.append(candidate)
-            result.outputs += [candidate / "mintpy" / kind if candidate.name != "mintpy" else candidate / kind
-                               for kind in cfg.type]
+            mintpy = candidate / "mintpy" if candidate.name != "mintpy" else candidate
+            for kind in cfg.type:
+                folder = _outdir(cfg, ctx, mintpy, len(cfg.dataset) > 1) or mintpy / kind
+                result.outputs.append(folder)
+                result.writable(ctx, "outdir" if cfg.outdir else "DataSet", folder)
             continue
         try:
             path = resolve_dataset(entry, ctx.project_dir)

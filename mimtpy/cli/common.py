@@ -254,8 +254,10 @@ def add_section_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
         if meta["choices"]:
             metavar = "{" + ",".join(meta["choices"]) + "}"
         extra = f"; {nargs} numbers" if kind == "floats" and count else ""
-        add_option(parser, flag, f"--{meta['key']}", dest=name, nargs=nargs, metavar=metavar, action=_TemplateOption,
-                   kind=kind, help=help_text(f"{meta['help']} (default: {meta['text']}{extra})"))
+        action = add_option(parser, flag, f"--{meta['key']}", dest=name, nargs=nargs, metavar=metavar,
+                            action=_TemplateOption, kind=kind,
+                            help=help_text(f"{meta['help']} (default: {meta['text']}{extra})"))
+        action.template_meta = meta
         if kind == "floats" and meta["text"].lower() not in ("none",):
             parser.add_argument(f"--no-{flag[2:]}", dest=name, action=_TemplateOff, kind=kind,
                                 help=f"no {meta['key']} (the template value 'none')")
