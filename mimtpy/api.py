@@ -13,7 +13,7 @@ or template text. The App and every script go through :func:`run_config`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +63,12 @@ def plan_step(spec: Step, cfg: Any, ctx: RunContext) -> Plan:
     return plan
 
 
-def run_step(spec: Step, cfg: Any, ctx: RunContext) -> list[Path]:
-    """Run a planned step; one log line says when all its outputs were up to date (nothing rewritten)."""
+def run_step(spec: Step, cfg: Any, ctx: RunContext,
+             work: Callable[[], list[Path]] | None = None) -> list[Path]:
+    """Run a planned step (or ``work``, a script's own use of it); one log line says when all its outputs were
+    found up to date (nothing rewritten)."""
     before = len(ctx.current)
-    outputs = spec.run(cfg, ctx)
+    outputs = work() if work else spec.run(cfg, ctx)
     current = set(ctx.current[before:])
     if outputs and all(p in current for p in outputs):
         logger.info("step %s: up to date, skipped (%d output(s); --force recomputes)", spec.name, len(outputs))

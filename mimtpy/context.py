@@ -95,7 +95,7 @@ class Plan:
 
     def writable(self, ctx: RunContext, key: str, folder: Path) -> None:
         """A problem when ``folder`` (or its nearest existing parent) cannot be written."""
-        folder = ctx.resolve(folder)
+        folder = Path(os.path.normpath(ctx.resolve(folder)))
         reason = writable_problem(folder)
         if reason is not None:
             self.problem(key, f"cannot write to {folder} ({reason})")
@@ -124,8 +124,14 @@ class Plan:
         return parts[0], parts[1]
 
     def check_options(self, ctx: RunContext, cfg: SectionConfig) -> None:
-        """Problems every step shares, from its config model: a ``bool_or_path`` key (``mask``) whose value is
-        neither yes/no nor a file found (or made by an earlier step)."""
+        """Problems every step shares, from its config model and plan: a ``bool_or_path`` key (``mask``) whose
+        value is neither yes/no nor a file found (or made by an earlier step); the folder of every planned output
+        writable (for a step whose plan did not check it with :meth:`writable`)."""
+        if not any(m.startswith("cannot write to") for _k, m in self.problems):
+            key = "outdir" if "outdir" in cfg.keys() else ""
+            folders = [p if p.is_dir() or not p.suffix else p.parent for p in map(ctx.resolve, self.outputs)]
+            for folder in dict.fromkeys(folders):
+                self.writable(ctx, key, folder)
         for name, meta in cfg.options():
             value = getattr(cfg, name, None)
             if meta["kind"] == "bool_or_path" and isinstance(value, Path) and not ctx.exists(value):

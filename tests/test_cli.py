@@ -58,7 +58,8 @@ def read_only(monkeypatch):
     real_access = os.access
 
     def access(path, mode, *args, **kwargs):
-        inside = any(str(Path(path).absolute()).startswith(str(f)) for f in folders)
+        inside = any(os.path.abspath(path) == str(f) or os.path.abspath(path).startswith(f"{f}{os.sep}")
+                     for f in folders)
         if inside and mode & os.W_OK:
             return False
         return real_access(path, mode, *args, **kwargs)
@@ -320,3 +321,23 @@ mimtpy.plot.dpi            = 50
     assert len(panels) == 1 and "cond.h5" in panels[0]
     assert panels == [ln for ln in err.splitlines() if ln.startswith("INFO: overview of")]
     assert (tmp_path / "proj" / "overview.png").stat().st_mtime_ns == before[tmp_path / "proj" / "overview.png"]
+
+
+def test_every_step_checks_the_folders_its_outputs_go_to(tmp_path, read_only):
+    folder = tmp_path / "products"
+    folder.mkdir()
+    (folder / "velocity.h5").write_bytes(b"")
+    read_only(folder)
+    ctx = RunContext(tmp_path)
+    for section, text in (("plot", "DataSet = products/velocity.h5\nmimtpy.plot.overview = no"),   # figures beside
+                          ("netcdf", "DataSet = products/velocity.h5")):                               # cube beside
+        cfg = parse_template(f"mimtpy.{section}.{text}\n", tmp_path / "t.template").configs[section]
+        problems = plan_step(steps.get(section), cfg, ctx).problems
+        assert [m for k, m in problems if k == "outdir" and f"cannot write to {folder}" in m], (section, problems)
+    locked = read_only(tmp_path / "proj")
+    cfg = parse_template("mimtpy.plot.DataSet = ../products/velocity.h5\nmimtpy.plot.outdir = ../maps\n",
+                         locked / "t.template").configs["plot"]
+    assert plan_step(steps.get("plot"), cfg, RunContext(locked)).problems == []          # overview in ../maps
+    cfg = parse_template("mimtpy.plot.DataSet = ../maps/a.h5, ../maps/b.h5\n", locked / "t.template").configs["plot"]
+    problems = plan_step(steps.get("plot"), cfg, RunContext(locked)).problems
+    assert [m for k, m in problems if k == "overview" and f"cannot write the overview figure to {locked}" in m]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mimtpy.config import SectionConfig, option
-from mimtpy.context import Plan, RunContext, Step
+from mimtpy.context import Plan, RunContext, Step, writable_problem
 from mimtpy.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -58,8 +58,12 @@ def plan(cfg: PlotConfig, ctx: RunContext) -> Plan:
         result.need(ctx, key, path)
     if isinstance(cfg.shade, Path):
         result.problem("shade", f"'{cfg.shade}' is not yes/no/auto; give a DEM file with mimtpy.plot.dem")
-    if cfg.outdir:
-        result.writable(ctx, "outdir", ctx.resolve(cfg.outdir))
+    folders = [ctx.resolve(cfg.outdir)] if cfg.outdir else [ctx.resolve(e).parent for e in cfg.dataset or ()]
+    for folder in dict.fromkeys(folders):
+        result.writable(ctx, "outdir", folder)
+    if cfg.overview and not cfg.outdir and writable_problem(ctx.project_dir):
+        result.problem("overview", f"cannot write the overview figure to {ctx.project_dir} "
+                                   f"({writable_problem(ctx.project_dir)}); set outdir, or overview = no")
     result.notes.append(f"draws {', '.join(cfg.dataset) if cfg.dataset else 'the products of the steps before'}"
                         f" as {cfg.format}")
     return result

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mimtpy import __version__, steps
-from mimtpy.api import run_config
+from mimtpy.api import check_plan, run_step
 from mimtpy.config import ComputeConfig, SectionConfig
 from mimtpy.context import LOG_FILE_ONLY, Plan, RunContext, writable_problem
 from mimtpy.errors import MimtpyError, TemplateError
@@ -328,8 +328,8 @@ def section_script(prog: str, step_name: str, epilog: str, positional: tuple[str
             adjust(args, values)
         cfg = config_from_args(section, values, cwd)
         ctx = context_from_args(args, cwd)
-        outputs = run(cfg, args, ctx) if run else run_config(spec, cfg, ctx, prog)
-        report(*outputs)
+        check_plan(spec, cfg, ctx, prog)                     # every problem before any work
+        report(*run_step(spec, cfg, ctx, (lambda: run(cfg, args, ctx)) if run else None))
         return 0
 
     return build_parser, script_main(build_parser, work)

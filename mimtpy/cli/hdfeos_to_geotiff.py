@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mimtpy import steps
-from mimtpy.api import check_plan
+from mimtpy.api import check_plan, run_step
 from mimtpy.basic.velcumu import ATTRIBUTES, VelcumuConfig
 from mimtpy.cli.common import (
     add_common_arguments,
@@ -71,8 +71,9 @@ def _work(args: argparse.Namespace) -> int:
     path = resolve_dataset(args.file, cwd)
     ctx = context_from_args(args, cwd)
     if args.attribute in ("velocity", "displacement"):
-        check_plan(steps.get("velcumu"), cfg, ctx, "HDFEOS_to_geotiff.py")    # every problem before any work
-        written = products.process(path, args.attribute, cfg, ctx, cfg.outdir)
+        spec = steps.get("velcumu")
+        check_plan(spec, cfg, ctx, "HDFEOS_to_geotiff.py")    # every problem before any work
+        written = run_step(spec, cfg, ctx, lambda: products.process(path, args.attribute, cfg, ctx, cfg.outdir))
     else:
         check_writable(ctx, "HDFEOS_to_geotiff.py: --outdir", cfg.outdir or path.parent / args.attribute)
         written = products.export_dataset(path, args.attribute, cfg)
