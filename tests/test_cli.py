@@ -259,7 +259,7 @@ def test_stale_temporaries_of_a_killed_run_are_removed_at_the_next_run(tmp_path)
     proc.wait()
     proc.stdout.close()
     assert killed.exists() and killed.name.startswith(".velocity.h5.") and killed.suffix == ".part"
-    live = tmp_path / f".velocity.h5.pid{os.getpid()}-{killed.name.split('-', 1)[1]}"     # this process: live
+    live = tmp_path / f".velocity.h5.pid{os.getpid()}_{killed.name.split('_', 1)[1]}"     # this process: live
     live.write_bytes(b"live")
     other = tmp_path / killed.name.replace("velocity.h5", "velocityStd.h5")                 # another output
     other.write_bytes(b"other")

@@ -1,6 +1,6 @@
 """Atomic output: write under a temporary name in the target folder, then rename.
 
-Temporary names are ``.<name>.pid<PID>-<host>.<random>.part`` beside the output ``<name>``. A run that is
+Temporary names are ``.<name>.pid<PID>_<host>.<random>.part`` beside the output ``<name>``. A run that is
 killed (SIGKILL, power cut) cannot remove its temporary; the next run that writes, or finds up to date, the
 same output removes the stale ones (:func:`remove_stale_parts`). A temporary is stale when the process that
 made it is gone: its ``PID`` is not running on this host, or (another host sharing the folder, or a name
@@ -35,12 +35,12 @@ def _umask() -> int:
 
 
 def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "", socket.gethostname().split(".")[0]) or "host"
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname().split(".")[0]) or "host"
 
 
 def part_prefix(path: Path) -> str:
     """The start of this process's temporary names for ``path`` (mkstemp/mkdtemp add a random part and ``.part``)."""
-    return f".{path.name}.pid{os.getpid()}-{_host()}."
+    return f".{path.name}.pid{os.getpid()}_{_host()}."
 
 
 def _pid_running(pid: int) -> bool:
@@ -57,7 +57,7 @@ def stale_parts(path: str | os.PathLike) -> list[Path]:
     """The temporaries of output ``path`` left by writers that are gone (see the module docstring)."""
     path = Path(path)
     name = re.escape(path.name)
-    pattern = re.compile(rf"^\.{name}\.(?:pid(\d+)-([A-Za-z0-9_-]+)\.)?[A-Za-z0-9_]{{6,}}(?:\.\w+)?\.part$")
+    pattern = re.compile(rf"^\.{name}\.(?:pid(\d+)_([A-Za-z0-9]+)\.)?[A-Za-z0-9_]{{6,}}(?:\.\w+)?\.part$")
     try:
         candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.part"))
     except OSError:
