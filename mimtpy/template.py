@@ -298,6 +298,7 @@ def parse_template_text(text: str, path: str | Path, sections: list[type], colle
             enabled[cls.SECTION] = bool(parse_value({"kind": "bool"}, entry.value, base))
         except InputError as err:
             problems.append(f"{source}:{entry.line}: {entry.key}: {err} (a step switch takes yes or no)")
+            enabled[cls.SECTION] = collect      # planned, so that its other problems are reported too
 
     configs: dict[str, Any] = {}
     bad: set[str] = set()

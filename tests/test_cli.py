@@ -94,6 +94,12 @@ def test_misspelt_key_bad_value_and_missing_input_are_reported_together(tmp_path
         assert lines[1].startswith(f"{template}:3: mimtpy.velcumu.tpye:") and "did you mean" in lines[1]
         assert lines[2].startswith(f"{template}:4: mimtpy.velcumu.minEpochs: 'many' is not an integer")
     assert not (tmp_path / "proj" / "mimtpy.log").exists()
+    # a bad step switch does not hide the step's other problems
+    template.write_text(text.replace("mimtpy.velcumu = yes", "mimtpy.velcumu = maybe"))
+    assert app_cli.main([str(template), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{template}:1: mimtpy.velcumu: 'maybe' is not yes/no" in err
+    assert f"{template}:2: mimtpy.velcumu.DataSet" in err
 
 
 @pytest.mark.parametrize("section, keys, key", [

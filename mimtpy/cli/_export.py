@@ -29,7 +29,7 @@ COMMON = (
     ("--geometry", "geometry", "GEOM", "file with incidenceAngle/azimuthAngle (default: the product's own or one "
                                       "beside it)"),
     ("--snwe", "snwe", "S N W E", "crop (really: data, grid and corners)"),
-    ("--mask", "mask", "MASK", "yes (the product's mask), no, or a mask file"),
+    ("--mask", "mask", "{yes,no,FILE}", "yes (the product's mask), no, or a mask file"),
     ("--wavelength", "wavelength", "M", "radar wavelength in m (default: the product's WAVELENGTH)"),
     ("--outdir", "outdir", "DIR", "output folder"),
     ("--outname", "outname", "NAME", "base name of the outputs"),

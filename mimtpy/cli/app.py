@@ -25,10 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLE)
     parser.add_argument("template", nargs="?", help="template file (key = value lines)")
     parser.add_argument("-H", dest="print_template", action="store_true", help="print the default template and exit")
-    names = "{" + ",".join(steps.names()) + "}"
-    parser.add_argument("--dostep", metavar=names, help="run only this step")
-    parser.add_argument("--start", metavar=names, help="start at this step")
-    parser.add_argument("--end", metavar=names, help="end after this step")
+    parser.add_argument("--dostep", metavar="STEP", help="run only this step (one of the steps above)")
+    parser.add_argument("--start", metavar="STEP", help="start at this step")
+    parser.add_argument("--end", metavar="STEP", help="end after this step")
     parser.add_argument("--dry-run", action="store_true", help="check the template and print the plan; write nothing")
     add_common_arguments(parser)
     return parser
