@@ -347,3 +347,25 @@ def test_every_step_checks_the_folders_its_outputs_go_to(tmp_path, read_only):
     cfg = parse_template("mimtpy.plot.DataSet = ../maps/a.h5, ../maps/b.h5\n", locked / "t.template").configs["plot"]
     problems = plan_step(steps.get("plot"), cfg, RunContext(locked)).problems
     assert [m for k, m in problems if k == "overview" and f"cannot write the overview figure to {locked}" in m]
+
+
+def test_the_examples_in_every_scripts_help_parse():
+    import contextlib
+    import io
+    import shlex
+
+    count = 0
+    for name, module in _scripts().items():
+        parser = module.build_parser()
+        for line in (parser.epilog or "").replace("\\\n", " ").splitlines():
+            line = line.strip().split(" #")[0]
+            if not line.startswith(name + " ") or " ... " in line:
+                continue
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                try:
+                    parser.parse_args(shlex.split(line)[1:])
+                except SystemExit:
+                    pytest.fail(f"{line}: {err.getvalue().strip()}")
+            count += 1
+    assert count > 40
