@@ -1,6 +1,7 @@
-"""Generate ``defaults/mimtpyApp.cfg`` and ``docs/template.md`` from the step registry (:mod:`mimtpy.steps`).
+"""Generate ``defaults/mimtpyApp.cfg`` and ``docs/template.md`` from the step registry (:mod:`mimtpy.steps`),
+and ``docs/formats.md`` from the reader registry (:data:`mimtpy.io.READERS`).
 
-``python -m mimtpy.docgen [ROOT]`` (``make defaults``) rewrites both; a test checks that
+``python -m mimtpy.docgen [ROOT]`` (``make defaults``) rewrites them; a test checks that
 the committed files equal what this module renders, so they cannot drift.
 """
 
@@ -59,9 +60,31 @@ def render_template_reference() -> str:
     return "\n".join(out) + "\n"
 
 
+def render_formats() -> str:
+    """Markdown list of the product formats :func:`mimtpy.io.open_product` reads, in the order they are tried."""
+    from mimtpy.io import READERS
+
+    out = ["# Supported product formats", "",
+           "Generated from the reader registry (`mimtpy.io.READERS`) by `make defaults`; do not edit by hand.", "",
+           "`mimtpy.io.open_product(path, mask=True)` tries the readers below in this order and returns the same",
+           "model for all of them: values in metres and metres/year, LOS positive toward the satellite, a grid",
+           "whose X_FIRST/Y_FIRST are the outer corner of the first pixel (MintPy). Readers of products that carry",
+           "their own mask (LiCSBAS, LiCSAR) apply it unless `mask=False`. A folder is recognised by its content.",
+           "Interferogram stacks (MintPy ifgramStack.h5, LiCSAR GEOC, LiCSBAS GEOCml*, ROI_PAC, PyRate/GAMMA",
+           "GeoTIFFs) open with `mimtpy.io.open_ifgram_stack`.", "",
+           "| reader | kind | what it reads | conventions |", "| --- | --- | --- | --- |"]
+    for reader in READERS:
+        kind = "folder" if reader.folder else "file"
+        if reader.name == "cube":
+            kind = "file or folder"
+        out.append(f"| `{reader.name}` | {kind} | {reader.description} | {reader.conventions or '-'} |")
+    return "\n".join(out) + "\n"
+
+
 def outputs(root: Path) -> dict[Path, str]:
     return {root / "defaults" / "mimtpyApp.cfg": render_default_template(),
-            root / "docs" / "template.md": render_template_reference()}
+            root / "docs" / "template.md": render_template_reference(),
+            root / "docs" / "formats.md": render_formats()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,3 +24,10 @@ def test_every_step_has_a_page():
     from mimtpy import steps
     for name in steps.names():
         assert (ROOT / "docs" / "steps" / f"{name}.md").exists()
+
+
+def test_formats_page_lists_every_reader():
+    from mimtpy.io import READERS
+    text = (ROOT / "docs" / "formats.md").read_text()
+    for reader in READERS:
+        assert f"| `{reader.name}` |" in text

@@ -88,3 +88,22 @@ def test_unknown_gnss_format_lists_the_accepted_ones(tmp_path):
     (tmp_path / "x.txt").write_text("1 2 3\n4 5 6\n")
     with pytest.raises(ProductError, match=r"unknown GNSS table format; accepted: globk, midas, csv"):
         read_stations(tmp_path / "x.txt")
+
+
+PSVELO = "241.8 34.1 -20.5 15.2 0.4 0.35 0.01 ABCD\n-118.3 34.3 -5.0 3.0 0.5 0.45 -0.02 EFGH\n"
+CSV_SPELLINGS = ("Station Longitude Latitude E_vel(mm/yr) N_vel(mm/yr) sig_E sig_N\n"
+                 "ABCD -118.2 34.1 -20.5 15.2 0.4 0.35\n")
+CSV_METRES = "site,lon,lat,ve (m/yr),vn (m/yr)\nABCD,-118.2,34.1,-0.0205,0.0152\n"
+
+
+@pytest.mark.parametrize("text", [PSVELO, CSV_SPELLINGS, CSV_METRES])
+def test_headerless_psvelo_and_common_header_spellings(tmp_path, text):
+    path = tmp_path / "field.txt"
+    path.write_text(text)
+    st = read_stations(path)
+    assert st.site[0] == "ABCD"
+    assert st.lon[0] == pytest.approx(-118.2) and st.lat[0] == pytest.approx(34.1)
+    assert (st.ve[0], st.vn[0]) == pytest.approx((-0.0205, 0.0152))
+    assert np.isnan(st.vu[0])
+    if "0.4" in text:
+        assert (st.se[0], st.sn[0]) == pytest.approx((0.0004, 0.00035))

@@ -26,6 +26,7 @@ EXAMPLE = """examples:
   synthetic_S1.py --tracks asc desc asc:0.7 --fault 34.3 -118.0 120 0.02 10 --orbit-ramp linear
   synthetic_S1.py --ramp 0.01 -0.005 0 --subswath-ramps yes --wrap yes
   synthetic_S1.py --no-mogi --fault 34.2 -118.1 90 0.02 8       # a fault only
+  synthetic_S1.py --format licsbas      # also LiCSBAS TS_GEOCml1/ + LiCSAR frame folders
 """
 
 

@@ -9,7 +9,9 @@ Formats (``fmt`` = auto picks by content):
   start, end, duration, epochs, good epochs, pairs, ve, vn, vu, se, sn, su (m/yr), …, lat, lon, height
   (lon in 0..360 is wrapped to -180..180).
 * ``csv``: a header row naming the columns (``lon, lat, ve, vn, vu, se, sn, su, site``; any order,
-  lon/lat required) in mm/yr, comma or whitespace separated.
+  lon/lat required; common spellings such as ``Longitude``, ``E_vel``, ``sig_e``, ``Ve (mm/yr)`` accepted) in
+  mm/yr, or in m/yr when every velocity column header says ``(m/yr)``; comma or whitespace separated.
+* ``psvelo``: GMT ``psvelo -Se`` tables without a header: ``lon lat ve vn se sn [corr] [site]`` in mm/yr.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 
 from mimtpy.errors import ProductError
 
-FORMATS = ("globk", "midas", "csv")
+FORMATS = ("globk", "midas", "csv", "psvelo")
 
 
 @dataclass
@@ -65,11 +67,15 @@ def guess_format(path: Path, lines: list[str]) -> str:
     first = data[0].split()
     if len(first) >= 25 and not _is_number(first[0]) and _is_number(first[8]):
         return "midas"
-    header = {re.sub(r"[^a-z]", "", w.lower()) for w in data[0].replace(",", " ").split()}
-    if header & {"lon", "longitude"} and header & {"lat", "latitude"}:
+    header = set(_header(data[0]))
+    if "lon" in header and "lat" in header:
         return "csv"
+    if numeric and len(numeric) == len(data) and all(6 <= len(r) <= 8 for r in numeric) \
+            and all(_is_number(x) for x in numeric[0][:6]):
+        return "psvelo"
     raise ProductError(f"{path}: unknown GNSS table format; accepted: {', '.join(FORMATS)} "
-                       "(GLOBK .vel, UNR MIDAS velocities, or CSV with a header lon,lat,ve,vn[,vu,se,sn,su,site])")
+                       "(GLOBK .vel, UNR MIDAS velocities, CSV with a header lon,lat,ve,vn[,vu,se,sn,su,site], "
+                       "or GMT psvelo lines lon lat ve vn se sn [corr] [site])")
 
 
 def _is_number(text: str) -> bool:
@@ -92,7 +98,7 @@ def read_stations(path: str | Path, fmt: str = "auto") -> Stations:
         raise ProductError(f"{path}: GNSS format '{fmt}' unknown; accepted: auto, {', '.join(FORMATS)}")
     rows = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("*", "#"))]
     try:
-        stations = {"globk": _globk, "midas": _midas, "csv": _csv}[fmt](rows)
+        stations = {"globk": _globk, "midas": _midas, "csv": _csv, "psvelo": _psvelo}[fmt](rows)
     except (ValueError, IndexError) as err:
         raise ProductError(f"{path}: not a valid {fmt} GNSS table: {err}") from None
     if len(stations) == 0:
@@ -124,23 +130,57 @@ def _midas(rows: list[str]) -> Stations:
     return _from_rows(out, scale=1.0)
 
 
+#: normalised header word -> column
+_ALIASES = {
+    "lon": "lon", "long": "lon", "longitude": "lon", "lat": "lat", "latitude": "lat",
+    "site": "site", "name": "site", "station": "site", "sta": "site", "stat": "site", "code": "site",
+    **{f"{p}{c}{s}": f"v{c}" for c in "enu" for p, s in (("v", ""), ("vel", ""), ("", "vel"), ("", "v"),
+                                                          ("", "rate"), ("", "velocity"))},
+    **{f"{p}{c}{s}": f"s{c}" for c in "enu" for p, s in (("s", ""), ("sig", ""), ("sigma", ""), ("std", ""),
+                                                          ("d", ""), ("", "sig"), ("", "std"), ("", "err"),
+                                                          ("err", ""), ("sv", ""), ("", "unc"))},
+    "east": "ve", "north": "vn", "up": "vu",
+}
+
+
+def _header(line: str) -> list[str]:
+    """Column names of a header line, normalised (units in brackets and punctuation dropped, aliases mapped)."""
+    words = _split(line, "," in line)
+    names = [re.sub(r"[^a-z]", "", re.sub(r"[(\[].*?[)\]]", "", w.lower())) for w in words]
+    return [_ALIASES.get(n, n) for n in names]
+
+
+def _split(text: str, comma: bool) -> list[str]:
+    return [x.strip() for x in text.split(",")] if comma else text.split()
+
+
 def _csv(rows: list[str]) -> Stations:
     comma = "," in rows[0]
-
-    def split(text: str) -> list[str]:
-        return [x.strip() for x in text.split(",")] if comma else text.split()
-
-    header = [re.sub(r"[^a-z]", "", h.lower()) for h in split(rows[0])]
-    alias = {"longitude": "lon", "long": "lon", "latitude": "lat", "name": "site", "station": "site"}
-    header = [alias.get(h, h) for h in header]
+    header = _header(rows[0])
     if "lon" not in header or "lat" not in header:
         raise ValueError("the header must name lon and lat")
+    units = [w.lower() for w, h in zip(_split(rows[0], comma), header, strict=True) if h in ("ve", "vn", "vu")]
+    metres = bool(units) and all(re.search(r"\bm/(yr|y|a|year)", u) for u in units)
+
+    def split(text: str) -> list[str]:
+        return _split(text, comma)
     out = []
     for row in rows[1:]:
         cells = dict(zip(header, split(row), strict=False))
         values = [float(cells[k]) if cells.get(k, "") != "" else np.nan
                   for k in ("lon", "lat", "ve", "vn", "vu", "se", "sn", "su")]
         out.append((cells.get("site", f"S{len(out):03d}"), *values))
+    return _from_rows(out, scale=1.0 if metres else 1e-3)
+
+
+def _psvelo(rows: list[str]) -> Stations:
+    out = []
+    for row in rows:
+        parts = row.split()
+        v = [float(x) for x in parts[:6]]
+        site = parts[7] if len(parts) >= 8 else (parts[6] if len(parts) == 7 and not _is_number(parts[6])
+                                                 else f"S{len(out):03d}")
+        out.append((site, v[0], v[1], v[2], v[3], np.nan, v[4], v[5], np.nan))
     return _from_rows(out, scale=1e-3)
 
 

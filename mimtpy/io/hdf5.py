@@ -141,14 +141,20 @@ def _read_window(path: Path, root: str, name: str, epochs, rows: slice, cols: sl
         ds = f[inner]
         if epochs is None:
             return ds[rows, cols]
-        if isinstance(epochs, np.ndarray) and epochs.size > 1 and np.any(np.diff(epochs) <= 0):
-            order = np.argsort(epochs)       # h5py reads increasing index lists only
-            unique, inverse = np.unique(epochs[order], return_inverse=True)
-            data = ds[unique, rows, cols]
-            out = np.empty((epochs.size, *data.shape[1:]), data.dtype)
-            out[order] = data[inverse]
-            return out
-        return ds[epochs, rows, cols]
+        return read_epochs(ds, epochs, rows, cols)
+
+
+def read_epochs(ds: h5py.Dataset, epochs: slice | np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """``ds[epochs, rows, cols]`` of a 3-D dataset, ``epochs`` a slice or any integer array (h5py itself reads
+    increasing index lists only)."""
+    if isinstance(epochs, np.ndarray) and epochs.size > 1 and np.any(np.diff(epochs) <= 0):
+        order = np.argsort(epochs)
+        unique, inverse = np.unique(epochs[order], return_inverse=True)
+        data = ds[unique, rows, cols]
+        out = np.empty((epochs.size, *data.shape[1:]), data.dtype)
+        out[order] = data[inverse]
+        return out
+    return ds[epochs, rows, cols]
 
 
 def cube_chunks(shape: tuple[int, ...]) -> tuple[int, ...] | None:

@@ -34,14 +34,13 @@ import numpy as np
 from mimtpy.core.dates import parse_date
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, MimtpyError, ProductError
+from mimtpy.io.gamma import SENTINEL1_WAVELENGTH, dem_par_grid, wavelength_from
 from mimtpy.io.geotiff import read_geotiff
 from mimtpy.io.product import Product
 from mimtpy.io.roipac import read_roipac, read_rsc
 
 logger = logging.getLogger(__name__)
 
-#: Sentinel-1 C-band wavelength in m (MintPy's SENSOR value), used for LiCSAR products
-SENTINEL1_WAVELENGTH = 0.05546576
 _PAIR = re.compile(r"(?<!\d)(\d{8})[-_](\d{8})(?!\d)")
 
 #: (phase, coherence or None) of one window: (ifgram, rows, cols) float32, radians, NaN = no-data
@@ -278,38 +277,16 @@ def _geocml_root(path: Path) -> Path | None:
     return None
 
 
-def _par(path: Path) -> dict[str, str]:
-    """``key: value [unit]`` lines of a GAMMA .par file (first word of the value)."""
-    if not path.exists():
-        raise ProductError(f"{path}: file not found (needed to read LiCSBAS GEOCml interferograms)")
-    out = {}
-    for line in path.read_text().splitlines():
-        key, sep, value = line.partition(":")
-        if sep and value.split():
-            out[key.strip()] = value.split()[0]
-    return out
-
-
 def _open_geocml(paths: list[Path]) -> IfgramStack:
     """LiCSBAS GEOCml interferograms: raw little-endian float32 ``<pair>.unw`` (rad, 0 = no-data) and
     ``<pair>.cc`` (uint8 0-255 or float32), size from ``slc.mli.par``, grid from ``EQA.dem_par`` (corner_lat/lon
     = centre of the first pixel), wavelength from ``radar_frequency``."""
     root = _geocml_root(paths[0])
     assert root is not None
-    dem = _par(root / "EQA.dem_par")
-    try:
-        width, length = int(dem["width"]), int(dem["nlines"])
-        post_lat, post_lon = float(dem["post_lat"]), float(dem["post_lon"])
-        grid = Grid(width, length, float(dem["corner_lon"]) - post_lon / 2, float(dem["corner_lat"]) - post_lat / 2,
-                    post_lon, post_lat)
-    except (KeyError, ValueError) as err:
-        raise ProductError(f"{root / 'EQA.dem_par'}: missing or malformed {err}") from None
+    grid = dem_par_grid(root / "EQA.dem_par")
+    width, length = grid.width, grid.length
     attrs = grid.to_attrs()
-    mli = root / "slc.mli.par"
-    if mli.exists() and "radar_frequency" in _par(mli):
-        attrs["WAVELENGTH"] = repr(299792458.0 / float(_par(mli)["radar_frequency"]))
-    else:
-        attrs["WAVELENGTH"] = str(SENTINEL1_WAVELENGTH)
+    attrs["WAVELENGTH"] = repr(wavelength_from(root / "slc.mli.par", str(root)))
     seen: dict[tuple[str, str], Path] = {}
     pairs, cc_files = [], []
     for path in paths:
@@ -478,6 +455,8 @@ def _open_files(paths: list[Path]) -> IfgramStack:
     attrs = {k: v for k, v in attrs0.items() if k not in ("FIRST_DATE", "SECOND_DATE", "FILE_TYPE", "DATE12")}
     attrs.update(grid0.to_attrs())
     if "WAVELENGTH" not in attrs and family == "licsar":
+        logger.info("%s: LiCSAR interferograms without a WAVELENGTH tag: Sentinel-1 C band %.8f m",
+                    files[0].parent, SENTINEL1_WAVELENGTH)
         attrs["WAVELENGTH"] = str(SENTINEL1_WAVELENGTH)
         attrs.setdefault("PLATFORM", "Sen")
     attrs["FILE_PATH"] = str(files[0].parent)

@@ -1,7 +1,8 @@
 """LOS geometry of a product: the ground-to-satellite unit vector (east, north, up) of every pixel.
 
 Found, in this order: E/N/U rasters (LiCSAR/LiCSBAS), a geometry file given by the user, the
-product itself (HDF-EOS5), the product named in ``FILE_PATH`` or a MintPy ``geometryGeo.h5`` (or
+product's own ``losEast``/``losNorth``/``losUp`` datasets (LiCSAR/LiCSBAS frame folders, :mod:`mimtpy.io.licsbas`),
+the product itself (HDF-EOS5), the product named in ``FILE_PATH`` or a MintPy ``geometryGeo.h5`` (or
 HDF-EOS5) near the file, and last the ``HEADING`` and ``CENTER_INCIDENCE_ANGLE`` attributes
 (constant geometry, logged). Angles follow MintPy: incidence from the vertical, azimuth of the
 ground-to-satellite vector from north, anticlockwise (:mod:`mimtpy.core.geometry`).
@@ -24,6 +25,9 @@ from mimtpy.errors import ProductError
 from mimtpy.io import Product, open_product
 
 logger = logging.getLogger(__name__)
+
+#: datasets of a product that hold its LOS unit vector (ground to satellite)
+ENU_DATASETS = ("losEast", "losNorth", "losUp")
 
 
 def _geometry_sources(product: Product) -> list[Path]:
@@ -79,6 +83,10 @@ def geometry_array(product: Product, grid: Grid, geometry: Path | None = None,
         _check_unit_vector(enu, array, grid)
         logger.info("%s: LOS geometry from E/N/U rasters %s", product.path.name, ", ".join(p.name for p in enu))
         return array
+    if not geometry and all(name in product.datasets for name in ENU_DATASETS):
+        logger.info("%s: LOS geometry from its %s datasets", product.path.name, "/".join(ENU_DATASETS))
+        return StackedArray([ResampledArray(product.array(name), product.grid, grid, "nearest")
+                             for name in ENU_DATASETS])
     sources = [open_product(geometry)] if geometry else [product]
     if not geometry:
         for path in _geometry_sources(product):

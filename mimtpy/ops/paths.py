@@ -1,8 +1,10 @@
 """DataSet entries -> product files, and the MimtPy project name of a product.
 
 An entry of ``mimtpy.<step>.DataSet`` (or a script's positional file) is a product file, a
-folder holding one (``<dir>`` or ``<dir>/mintpy``: HDF-EOS5 first, then ``timeseries*.h5``), or a
-MimtPy project name resolved under ``$SCRATCHDIR/<name>/mintpy/``. Relative entries are taken
+folder that is a product itself (a LiCSBAS ``TS_GEOCml*`` or ``results/`` folder, a LiCSAR frame folder:
+:func:`mimtpy.io.open_product` recognises it by its content), a folder holding one (``<dir>`` or
+``<dir>/mintpy``: HDF-EOS5 first, then ``timeseries*.h5``), or a MimtPy project name resolved under
+``$SCRATCHDIR/<name>/mintpy/``. Relative entries are taken
 relative to the project folder (the template's folder; the current folder for scripts).
 """
 
@@ -12,8 +14,23 @@ import os
 from pathlib import Path
 
 from mimtpy.errors import InputError
+from mimtpy.io import READERS
 
 TIMESERIES_NAMES = ("S1*.he5", "*.he5", "timeseries*.h5")
+
+
+def is_product_folder(path: Path) -> bool:
+    """A folder that a folder reader of :data:`mimtpy.io.READERS` accepts (LiCSBAS/LiCSAR, Zarr)."""
+    if not path.is_dir():
+        return False
+    for reader in READERS:
+        if reader.folder or reader.name == "cube":
+            try:
+                if reader.accepts(path):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def expand(entry: str | Path, base: Path) -> Path:
@@ -42,9 +59,12 @@ def resolve_dataset(entry: str | Path, base: Path) -> Path:
                     if len(found) > 1:
                         names = ", ".join(f.name for f in found)
                         raise InputError(f"DataSet '{entry}': several products in {folder} ({names}); name one file")
+        if is_product_folder(cand):          # after the MintPy names: a mintpy/ folder with a GeoTIFF stays MintPy's
+            return cand
     tried = " or ".join(str(c) for c in candidates)
     hint = "" if os.environ.get("SCRATCHDIR") else " ($SCRATCHDIR is not set, so project names cannot be resolved)"
-    raise InputError(f"DataSet '{entry}': no HDF-EOS5 or timeseries product found at {tried}{hint}")
+    raise InputError(f"DataSet '{entry}': no HDF-EOS5 or timeseries product found at {tried} (nor a LiCSBAS "
+                     f"TS_GEOCml*/results or LiCSAR frame folder){hint}")
 
 
 def resolve_datasets(entries: tuple[str, ...] | list[str] | None, base: Path, key: str) -> list[Path]:
@@ -64,7 +84,12 @@ def resolve_datasets(entries: tuple[str, ...] | list[str] | None, base: Path, ke
 
 def project_name(path: Path) -> str:
     """MimtPy project name of a product: the folder above ``mintpy/`` (for files in ``mintpy/`` or
-    one folder below it, like ``mintpy/velocity/``), else the folder of the file."""
+    one folder below it, like ``mintpy/velocity/``), else the folder of the file; a product folder (LiCSAR frame,
+    LiCSBAS TS/results) is named by itself, or by the frame folder above it."""
+    if path.is_dir():
+        if path.name == "results" or path.name.startswith("TS_"):
+            return path.parent.name if path.name.startswith("TS_") else path.parent.parent.name
+        return path.name
     parents = path.parents
     for level in (0, 1):
         if len(parents) > level + 1 and parents[level].name == "mintpy":

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mimtpy.core.units import LENGTH, RATE
 from mimtpy.errors import ProductError
 
 if TYPE_CHECKING:
     from mimtpy.io import Product
 
-#: length unit (lower case) -> metres
-LENGTH = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0, "cm": 0.01, "mm": 0.001}
-#: rate unit (lower case) -> metres/year
-RATE = {"m/year": 1.0, "m/yr": 1.0, "m/a": 1.0, "cm/year": 0.01, "cm/yr": 0.01, "mm/year": 0.001,
-        "mm/yr": 0.001, "mm/a": 0.001}
 PHASE = ("radian", "radians", "rad")
 #: unit text (lower case) -> (quantity, factor to SI)
 UNITS = {**{k: ("displacement", v) for k, v in LENGTH.items()}, **{k: ("velocity", v) for k, v in RATE.items()}}

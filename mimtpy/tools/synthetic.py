@@ -2,7 +2,9 @@
 
 Each track is a MintPy HDF-EOS5 file under ``<outdir>/<projectName>Sen{AT,DT}<track>/mintpy/`` with
 ``truth.h5`` beside it; the scene also gets ``gnss.csv`` and, with a fault, ``fault_trace.gmt``.
-The physics and the noise are described in :mod:`mimtpy.tools.scene`.
+The physics and the noise are described in :mod:`mimtpy.tools.scene`. ``format = licsbas`` also writes,
+from the same series, each track's LiCSBAS ``GEOCml1/`` + ``TS_GEOCml1/`` folders and a LiCSAR frame folder
+``<outdir>/<frame>/`` (:mod:`mimtpy.tools.licsbas_layout`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class SyntheticConfig(SectionConfig):
                                     "latlon")
     wrap: bool = option("wrap", "no", "also write the wrapped phase of the last epoch as GeoTIFF", "bool")
     seed: int = option("seed", "0", "random seed", "int", lo=0)
+    format: str = option("format", "mintpy",
+                         "mintpy = HDF-EOS5 products; licsbas = also, from the same series, LiCSBAS TS_GEOCml1/ "
+                         "(cum.h5, results/) + GEOCml1/ folders per track and LiCSAR frame folders "
+                         "<outdir>/<frame>/ (vel/vstd mm/yr, E/N/U, mask GeoTIFFs)", "choice",
+                         choices=("mintpy", "licsbas"))
 
 
 def project_folders(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
@@ -83,11 +90,15 @@ def plan(cfg: SyntheticConfig, ctx: RunContext) -> Plan:
         result.outputs.append(outdir / "fault_trace.gmt")
     result.writable(ctx, "outdir", ctx.resolve(cfg.outdir))
     result.notes += [f"writes {f}/S1_*.he5 + truth.h5" for f in folders]
+    if cfg.format == "licsbas":
+        result.notes += [f"writes {f.parent}/TS_GEOCml1/, {f.parent}/GEOCml1/ and a frame folder in {outdir}"
+                         for f in folders]
     return result
 
 
 def run(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
-    """Write one HDF-EOS5 product (+ truth) per track; all tracks share the same dates."""
+    """Write one HDF-EOS5 product (+ truth) per track; all tracks share the same dates. Returns the products, or
+    with ``format = licsbas`` the TS_GEOCml1 folders of the tracks followed by their frame folders."""
     import numpy as np
 
     from mimtpy.tools import scene
@@ -96,7 +107,7 @@ def run(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
     specs = scene.parse_tracks(cfg.tracks)
     settings = ctx.settings(cfg)
     existing = [sorted(d.glob("S1_*.he5")) for d in project_folders(cfg, ctx)]
-    if all(len(e) == 1 for e in existing):
+    if all(len(e) == 1 for e in existing) and cfg.format == "mintpy":
         products = [e[0] for e in existing]
         if ctx.is_current([*products, *(p.parent / "truth.h5" for p in products)], [], settings):
             return products
@@ -109,6 +120,11 @@ def run(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
         products.append(scene.make_track(cfg, spec, dates, outdir, seed=cfg.seed * 1000 + i + 1, settings=settings))
     scene.write_fault_trace(cfg, outdir / "fault_trace.gmt")
     scene.write_gnss(cfg, outdir / "gnss.csv")
+    if cfg.format == "licsbas":
+        from mimtpy.tools.licsbas_layout import write_licsbas_layout
+
+        layouts = [write_licsbas_layout(product, outdir) for product in products]
+        return [ts for ts, _ in layouts] + [frame for _, frame in layouts]
     return products
 
 

@@ -9,7 +9,12 @@ from mimtpy.viz.maps import MapStyle, gnss_scatter, make_figure, map_data, save_
 
 
 def plot_product(path: Path, cfg: MapStyle, out: Path) -> list[Path]:
-    """Map of a product with the chosen backend (+ GNSS scatter and KMZ when asked)."""
+    """Map of a product with the chosen backend (+ GNSS scatter and KMZ when asked); StaMPS points (.xy) are drawn
+    as points (matplotlib)."""
+    if path.suffix.lower() == ".xy" and cfg.backend == "matplotlib" and not cfg.gnss and not cfg.kmz:
+        from mimtpy.viz.points import plot_points
+
+        return plot_points(path, cfg, out)
     product = open_product(path)
     written = []
     if cfg.backend == "pygmt":
