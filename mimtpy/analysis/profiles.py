@@ -8,6 +8,11 @@ the fault's strike, i.e. azimuth + 90 deg; for two points, from the start point)
 come from the geodesic (WGS84, pyproj) distance and azimuth between the profile centre and
 the pixel. Values are binned by distance (``binSize`` km): mean, median, std and count per
 bin. GNSS stations in a swath are projected the same way.
+
+Profiles are numbered from 1 along the fault and labelled A-A', B-B', ...: the distance axis runs
+from the unprimed end (A) to the primed end (A'). On a profile of a product, GNSS is shown in the
+product's own quantity (:func:`mimtpy.ops.gnss.comparable`: LOS, hz, up, ...) in the InSAR's frame
+(plus the offset of :func:`mimtpy.ops.gnss.compare`, as on maps), see :func:`gnss_profile`.
 """
 
 from __future__ import annotations
@@ -41,13 +46,23 @@ GEOD = Geod(ellps="WGS84")
 class Profile:
     """One profile line: centre, azimuth of the distance axis (degrees clockwise from north)."""
 
-    index: int
+    index: int                 # 1, 2, ... (labelled A, B, ...)
     lat: float
     lon: float
     azimuth: float
     length: float              # km on each side of the centre
     width: float               # km, full swath width
     origin: float = 0.0        # km added to distances (two-point profiles start at 0)
+
+    @property
+    def label(self) -> str:
+        """'A' for profile 1, 'B' for 2, ... ('P27' beyond Z); the end of the line is the primed label."""
+        return chr(ord("A") + self.index - 1) if 1 <= self.index <= 26 else f"P{self.index}"
+
+    def ends(self) -> np.ndarray:
+        """Lon/lat of the start (label) and end (label') of the profile line, shape (2, 2)."""
+        pts = [GEOD.fwd(self.lon, self.lat, self.azimuth, along * self.length * 1e3)[:2] for along in (-1, 1)]
+        return np.array(pts)
 
     def corners(self) -> np.ndarray:
         """Lon/lat of the swath box corners (closed ring), for maps."""
@@ -102,7 +117,7 @@ def fault_profiles(trace: np.ndarray, number: int, spacing: float | None, length
     for i, pos in enumerate(np.clip(positions, 0, total)):
         k = int(min(np.searchsorted(cum, pos, side="right") - 1, len(seg) - 1))
         plon, plat, _ = GEOD.fwd(lon[k], lat[k], az[k], (pos - cum[k]) * 1e3)
-        profiles.append(Profile(i, float(plat), float(plon), float(az[k]) + 90.0, length, width))
+        profiles.append(Profile(i + 1, float(plat), float(plon), float(az[k]) + 90.0, length, width))
     return profiles
 
 
@@ -111,7 +126,7 @@ def point_profile(start: tuple[float, float], end: tuple[float, float], width: f
     az, _b, dist = GEOD.inv(start[1], start[0], end[1], end[0])
     half = dist / 2e3
     clon, clat, _ = GEOD.fwd(start[1], start[0], az, dist / 2)
-    return Profile(0, float(clat), float(clon), float(az), half, width, origin=half)
+    return Profile(1, float(clat), float(clon), float(az), half, width, origin=half)
 
 
 def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
@@ -155,11 +170,58 @@ def _window(product: Product, snwe) -> tuple[slice, slice]:
         raise InputError(f"{product.path}: the profile swath does not overlap the data") from None
 
 
-def gnss_on_profile(stations: Stations, profile: Profile) -> tuple[Stations, np.ndarray]:
-    """Stations inside the swath and their distance along the profile."""
+def _in_swath(stations: Stations, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
     along, across = profile.project(stations.lon, stations.lat)
     keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
+    return keep, along
+
+
+def gnss_on_profile(stations: Stations, profile: Profile) -> tuple[Stations, np.ndarray]:
+    """Stations inside the swath and their distance along the profile."""
+    keep, along = _in_swath(stations, profile)
     return stations.subset(keep), along[keep]
+
+
+@dataclass
+class GnssProfile:
+    """GNSS of the stations in a swath, comparable with one product (display units), or why there is none."""
+
+    sites: list[str]
+    distance: np.ndarray       # km along the profile
+    value: np.ndarray          # GNSS in the product's quantity + the InSAR offset (display units)
+    sigma: np.ndarray          # its std (NaN when the table has none)
+    component: str = ""
+    note: str = ""             # why nothing is drawn (no station in the swath, not comparable, ...)
+
+
+def gnss_profile(stations: Stations, profile: Profile, product: Product, name: str) -> GnssProfile:
+    """GNSS in the swath of ``profile`` in the quantity of dataset ``name`` of ``product``: the station
+    velocity projected (:func:`mimtpy.ops.gnss.comparable`; in the stored unit, x the period for displacements,
+    :func:`mimtpy.ops.gnss.gnss_factor`) plus the offset
+    that ties it to the InSAR (:func:`mimtpy.ops.gnss.compare` over every station on the product), in
+    display units (mm/yr, mm)."""
+    from mimtpy.errors import ProductError
+    from mimtpy.ops.gnss import compare, gnss_factor
+
+    empty = np.zeros(0)
+    if not _in_swath(stations, profile)[0].any():
+        return GnssProfile([], empty, empty, empty, note="no GNSS station in this swath")
+    stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
+    factor = gnss_factor(product, stored)
+    if factor is None:
+        return GnssProfile([], empty, empty, empty, note=f"GNSS not comparable with {name} ({stored or 'no unit'})")
+    try:
+        result = compare(stations, product, product.array(name), factor=factor)
+    except (InputError, ProductError) as err:
+        logger.warning("GNSS not drawn on profile %s of %s: %s", profile.label, product.path.name, err)
+        return GnssProfile([], empty, empty, empty, note="GNSS not comparable here (see the log)")
+    keep, along = _in_swath(result.stations, profile)
+    if not keep.any():
+        return GnssProfile([], empty, empty, empty, result.component, note="no GNSS station on valid data here")
+    _unit, display = display_unit(stored)
+    sites = [s for s, k in zip(result.stations.site, keep, strict=True) if k]
+    return GnssProfile(sites, along[keep], result.gnss_in_insar_frame[keep] * display,
+                       result.sigma[keep] * display, result.component)
 
 
 def make_profiles(cfg: TransectsConfig, snwe: tuple[float, float, float, float] | None = None

@@ -7,12 +7,13 @@ import logging
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 from mimtpy.core.grid import Grid
 from mimtpy.io.atomic import atomic_output
 from mimtpy.ops.units import display_unit
-from mimtpy.viz import maps as _maps  # noqa: F401  (selects the Agg backend)
+from mimtpy.viz import maps as _maps  # (also selects the Agg backend)
 
 logger = logging.getLogger(__name__)
 KM_PER_DEG = 111.195
@@ -57,12 +58,10 @@ def binned_profile(diff: np.ndarray, grid: Grid, direction: np.ndarray, bins: in
     return np.array(centre), np.array(median), np.array(std)
 
 
-def plot_pair(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, after_j: np.ndarray, grid: Grid,
-              names: tuple[str, str], azimuth: float | None, out: Path, unit: str = "m") -> Path:
-    """Difference maps before and after correction and a profile across the overlap.
-
-    ``unit`` is the stored unit of the data; maps show mm or mm/yr for metres.
-    """
+def pair_figure(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, after_j: np.ndarray, grid: Grid,
+                names: tuple[str, str], azimuth: float | None, unit: str = "m"):
+    """The figure of :func:`plot_pair` (returned for inspection): map panels in geographic aspect
+    (1/cos(mean latitude), true to scale), a symmetric diverging scale with extend arrows where clipped."""
     before, after = before_i - before_j, after_i - after_j
     valid = np.isfinite(before)
     rows, cols = np.nonzero(valid)
@@ -74,11 +73,14 @@ def plot_pair(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, a
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, data, title in ((axes[0], before, "before correction"), (axes[1], after, "after correction")):
         image = ax.imshow(data[window] * scale, extent=(w, e, s, n), cmap="RdBu_r", vmin=-lim * scale,
-                          vmax=lim * scale, interpolation="nearest", aspect="auto")
+                          vmax=lim * scale, interpolation="nearest")
+        ax.set_aspect(_maps.geographic_aspect(s, n))
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
         ax.set_title(f"{names[0]} - {names[1]}, {title}", fontsize=9)
         ax.set_xlabel("Longitude (deg)")
         ax.set_ylabel("Latitude (deg)")
-        fig.colorbar(image, ax=ax, label=unit, shrink=0.8)
+        _maps.map_colorbar(fig, ax, image, unit)
     direction = profile_direction(valid, grid, azimuth)
     for data, label in ((before, "before"), (after, "after")):
         dist, median, std = binned_profile(data, grid, direction)
@@ -90,6 +92,16 @@ def plot_pair(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, a
     axes[2].legend()
     axes[2].set_title("profile (median +- std per bin)", fontsize=9)
     fig.tight_layout()
+    return fig
+
+
+def plot_pair(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray, after_j: np.ndarray, grid: Grid,
+              names: tuple[str, str], azimuth: float | None, out: Path, unit: str = "m") -> Path:
+    """Difference maps before and after correction and a profile across the overlap, written to ``out``.
+
+    ``unit`` is the stored unit of the data; maps show mm or mm/yr for metres.
+    """
+    fig = pair_figure(before_i, before_j, after_i, after_j, grid, names, azimuth, unit)
     with atomic_output(out) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)

@@ -29,6 +29,8 @@ class TransectsConfig(SectionConfig):
     bin_size: float = option("binSize", "0.5", "km, bin size along the profile", "float", lo=0.0001)
     gnss: Path = option("gnss", "none", "GNSS velocity table to show on the profiles", "path")
     gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    vlim: tuple = option("vlim", "auto", "colour limits min max of the map in display units (mm/yr, mm); auto = as the plot step", "floats", count=2)
+    cmap: str = option("cmap", "auto", "matplotlib colormap of the map; auto = as the plot step (RdBu_r for signed, viridis for one-sided data)", "str")
     outname: str = option("outname", "auto", "name of the outputs; auto = transects", "str")
     outdir: Path = option("outdir", "auto", "output folder; auto = <template folder>/transects", "path")
 
@@ -56,6 +58,7 @@ def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
     settings are recorded in ``.<outname>.mimtpy.json`` beside them)."""
     from mimtpy.analysis.profiles import profile_products
     from mimtpy.analysis.transect_plot import plot_transects
+    from mimtpy.viz.maps import MapStyle
 
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
     name = cfg.outname or "transects"
@@ -66,8 +69,9 @@ def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
         return expected
     done = profile_products(cfg, ctx)
     figure = done.written[0].with_suffix(".png")
+    style = MapStyle(vlim=cfg.vlim or None, cmap=cfg.cmap, format="png", dpi=150)
     outputs = [*done.written, plot_transects(figure, done.products, done.profiles, done.results, done.traces,
-                                             done.stations)]
+                                             done.stations, style)]
     ctx.record(stamp, settings, outputs)
     return outputs
 

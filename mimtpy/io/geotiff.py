@@ -36,6 +36,7 @@ def read_geotiff(path: str | Path) -> Product:
             if t.b != 0 or t.d != 0:
                 raise ProductError(f"{path}: rotated geotransform is not supported")
             epsg = src.crs.to_epsg() if src.crs else 4326
+            georeferenced = src.crs is not None or not t.is_identity
             tags = {k: str(v) for k, v in src.tags().items()}
             grid = Grid(src.width, src.height, t.c, t.f, t.a, t.e, epsg or 4326)
             dtype = np.dtype(src.dtypes[0])
@@ -43,6 +44,9 @@ def read_geotiff(path: str | Path) -> Product:
     except RasterioIOError as err:
         raise ProductError(f"{path}: cannot open as GeoTIFF: {err}") from None
     attrs = {**tags, **grid.to_attrs()}
+    if not georeferenced:       # no CRS and no geotransform: the grid is pixel numbers, not degrees
+        logger.warning("%s: no geotransform and no CRS: not georeferenced (pixel coordinates)", path)
+        attrs["GEOREFERENCED"] = "no"
     # PyRate/GAMMA GeoTIFF tags -> MintPy attribute names
     if "DATA_UNITS" in tags and "UNIT" not in tags:
         attrs["UNIT"] = {"radians": "radian", "millimetres": "mm", "metres": "m"}.get(tags["DATA_UNITS"].lower(),
