@@ -12,7 +12,8 @@ or template text. The App and every script go through :func:`run_config`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from mimtpy.config import ComputeConfig
 from mimtpy.context import Plan, RunContext, Step
 from mimtpy.errors import TemplateError
 from mimtpy.template import config_from_values
+
+logger = logging.getLogger(__name__)
 
 
 def run(step: str, /, *, compute: Mapping[str, Any] | None = None, force: bool = False,
@@ -53,10 +56,38 @@ def plan_problems(spec: Step, plan: Plan, where: str) -> list[str]:
     return [f"{where}: {key_label(spec, key) + ': ' if key else ''}{message}" for key, message in plan.problems]
 
 
-def run_config(spec: Step, cfg: Any, ctx: RunContext, source: str) -> list[Path]:
-    """Plan (raising TemplateError with every problem) and run one step with a ready config."""
+def plan_step(spec: Step, cfg: Any, ctx: RunContext) -> Plan:
+    """The step's plan plus the checks every step shares (:meth:`Plan.check_options`)."""
     plan = spec.plan(cfg, ctx)
+    plan.check_options(ctx, cfg)
+    return plan
+
+
+def run_step(spec: Step, cfg: Any, ctx: RunContext,
+             work: Callable[[], list[Path]] | None = None) -> list[Path]:
+    """Run a planned step (or ``work``, a script's own use of it); one log line says when all its outputs were
+    found up to date (nothing rewritten)."""
+    before = len(ctx.current)
+    outputs = work() if work else spec.run(cfg, ctx)
+    current = set(ctx.current[before:])
+    if outputs and all(p in current for p in outputs):
+        logger.info("step %s: up to date, skipped (%d output(s); --force recomputes)", spec.name, len(outputs))
+    elif current:
+        logger.info("step %s: %d of %d output(s) up to date, the others written", spec.name,
+                    sum(p in current for p in outputs), len(outputs))
+    return outputs
+
+
+def check_plan(spec: Step, cfg: Any, ctx: RunContext, source: str) -> Plan:
+    """The step's plan; TemplateError with every problem it finds (before any work)."""
+    plan = plan_step(spec, cfg, ctx)
     problems = plan_problems(spec, plan, source)
     if problems:
         raise TemplateError(problems)
-    return spec.run(cfg, ctx)
+    return plan
+
+
+def run_config(spec: Step, cfg: Any, ctx: RunContext, source: str) -> list[Path]:
+    """Plan (raising TemplateError with every problem) and run one step with a ready config."""
+    check_plan(spec, cfg, ctx, source)
+    return run_step(spec, cfg, ctx)

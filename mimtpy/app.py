@@ -11,19 +11,20 @@ import logging
 from pathlib import Path
 
 from mimtpy import steps
-from mimtpy.api import key_label
-from mimtpy.context import RunContext, Step
+from mimtpy.api import key_label, plan_step, run_step
+from mimtpy.context import LOG_FILE_ONLY, RunContext, Step
 from mimtpy.errors import TemplateError
-from mimtpy.template import Template
+from mimtpy.template import Template, line_of
 from mimtpy.template import parse_template_text as _parse
 from mimtpy.template import read_template as _read
 
 logger = logging.getLogger(__name__)
 
 
-def read_template(path: str | Path) -> Template:
-    """Read a template file against the registered sections (TemplateError lists every problem)."""
-    return _read(path, steps.sections())
+def read_template(path: str | Path, collect: bool = False) -> Template:
+    """Read a template file against the registered sections (TemplateError lists every problem; with
+    ``collect`` they are kept in ``Template.problems``)."""
+    return _read(path, steps.sections(), collect)
 
 
 def parse_template(text: str, path: str | Path = "<template>") -> Template:
@@ -53,26 +54,29 @@ class MimtpyApp:
     """Run a template: ``MimtpyApp('project.template').run()``."""
 
     def __init__(self, template_path: str | Path, force: bool = False):
-        self.template = read_template(template_path)
+        self.template = read_template(template_path, collect=True)
         compute = self.template.configs["compute"]
         self.ctx = RunContext(self.template.project_dir, compute=compute, force=force)
 
     def plan(self, selected: list[Step]) -> list[tuple[Step, list[str]]]:
         """Every selected step's plan, in order (outputs of earlier steps count as found); TemplateError
-        with every problem of every step. Returns per step the lines describing its inputs and outputs."""
-        problems: list[str] = []
+        with every problem of the template (unknown keys, bad values) and of every step's plan, together,
+        ordered by line. Returns per step the lines describing its inputs and outputs."""
+        problems: list[str] = list(self.template.problems)
         described = []
         self.ctx.planned = []
         for step in selected:
             cfg = self.template.configs[step.name]
-            plan = step.plan(cfg, self.ctx)
+            plan = plan_step(step, cfg, self.ctx)
             for key, message in plan.problems:
                 label = f"mimtpy.{step.name}" + (f".{key_label(step, key)}" if key else "")
+                if label.lower() in {f"mimtpy.{b}" for b in self.template.bad}:
+                    continue            # its bad value is reported already (the plan saw the default)
                 problems.append(f"{self.template.where(step.name, key)}: {label}: {message}")
             self.ctx.planned += plan.outputs
             described.append((step, [f"reads {p}" for p in plan.inputs] + plan.notes))
         if problems:
-            raise TemplateError(problems)
+            raise TemplateError(sorted(problems, key=line_of))
         return described
 
     def check(self, dostep: str | None = None, start: str | None = None, end: str | None = None) -> list[Step]:
@@ -96,6 +100,10 @@ class MimtpyApp:
         """Run already checked steps; returns every output written or found up to date."""
         for step in selected:
             logger.info("---- running step %s ----", step.name)
-            outputs = step.run(self.template.configs[step.name], self.ctx)
+            try:
+                outputs = run_step(step, self.template.configs[step.name], self.ctx)
+            except BaseException:
+                logger.error("step %s failed", step.name, extra=LOG_FILE_ONLY)
+                raise
             self.ctx.produced += outputs
         return list(self.ctx.produced)

@@ -23,6 +23,21 @@ logger = logging.getLogger(__name__)
 
 #: module groups of the App, in the order MimtPy documents them
 GROUPS = ("tools", "basic", "preprocess", "inversion", "analysis", "relax", "datacube")
+#: ``extra`` of a log record that goes to the log file only (an error the console already shows, a traceback)
+LOG_FILE_ONLY = {"mimtpy_file_only": True}
+
+
+def writable_problem(folder: Path) -> str | None:
+    """Why files cannot be created in ``folder`` (or, when it does not exist yet, in its nearest existing
+    parent, where it would be made), or None when they can."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable" if probe == folder else f"{probe} is not writable, {folder} cannot be made"
+    return None
 
 
 @dataclass
@@ -80,12 +95,49 @@ class Plan:
 
     def writable(self, ctx: RunContext, key: str, folder: Path) -> None:
         """A problem when ``folder`` (or its nearest existing parent) cannot be written."""
-        folder = ctx.resolve(folder)
-        probe = folder
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-            self.problem(key, f"cannot write to {folder} ({probe} is not a writable folder)")
+        folder = Path(os.path.normpath(ctx.resolve(folder)))
+        reason = writable_problem(folder)
+        if reason is not None:
+            self.problem(key, f"cannot write to {folder} ({reason})")
+
+    def period(self, start: str | None, end: str | None, start_key: str = "startDate",
+               end_key: str = "endDate") -> None:
+        """A problem when the period ``start``..``end`` (YYYYMMDD, None = open) is empty: end on or before start.
+
+        For a period given as one ``D1_D2`` value, pass its two halves and the same key twice."""
+        if start and end and end <= start:
+            where = end_key if end_key != start_key else start_key
+            first = f"{start_key} " if end_key != start_key else ""
+            self.problem(where, f"{end} is not after {first}{start}: the period is empty")
+
+    def date_pair(self, key: str, text: str | None) -> tuple[str, str] | None:
+        """``D1_D2`` (YYYYMMDD_YYYYMMDD; ``auto``/None = not given) as two dates; a problem for another form or
+        an empty period."""
+        raw = (text or "auto").strip()
+        if raw.lower() in ("auto", "none", ""):
+            return None
+        parts = raw.replace("-", "_").split("_")
+        if len(parts) != 2 or not all(len(p) == 8 and p.isdigit() for p in parts):
+            self.problem(key, f"'{text}' is not D1_D2 (YYYYMMDD_YYYYMMDD)")
+            return None
+        self.period(parts[0], parts[1], key, key)
+        return parts[0], parts[1]
+
+    def check_options(self, ctx: RunContext, cfg: SectionConfig) -> None:
+        """Problems every step shares, from its config model and plan: a ``bool_or_path`` key (``mask``) whose
+        value is neither yes/no nor a file found (or made by an earlier step); the folder of every planned output
+        writable (for a step whose plan did not check it with :meth:`writable`)."""
+        if not any(m.startswith("cannot write to") for _k, m in self.problems):
+            key = "outdir" if "outdir" in cfg.keys() else ""
+            folders = [p if p.is_dir() or not p.suffix else p.parent for p in map(ctx.resolve, self.outputs)]
+            for folder in dict.fromkeys(folders):
+                self.writable(ctx, key, folder)
+        for name, meta in cfg.options():
+            value = getattr(cfg, name, None)
+            if meta["kind"] == "bool_or_path" and isinstance(value, Path) and not ctx.exists(value):
+                key = meta["key"].lower()       # this message replaces a step's own "not found" for the key
+                self.problems = [(k, m) for k, m in self.problems if k.lower() != key]
+                self.problem(meta["key"], f"'{value}' is neither yes/no nor an existing file")
 
 
 @dataclass(frozen=True)
@@ -116,7 +168,8 @@ class RunContext:
     """Shared state of one App, script or :func:`mimtpy.run` call.
 
     ``produced`` collects the outputs of the steps run so far (the plot step draws them);
-    ``planned`` the outputs that planned steps will make (so that later steps' inputs count as found).
+    ``planned`` the outputs that planned steps will make (so that later steps' inputs count as found);
+    ``current`` the outputs found up to date (not rewritten).
     """
 
     project_dir: Path
@@ -124,6 +177,7 @@ class RunContext:
     force: bool = False
     produced: list[Path] = field(default_factory=list)
     planned: list[Path] = field(default_factory=list)
+    current: list[Path] = field(default_factory=list)
 
     def resolve(self, path: str | Path) -> Path:
         """``path`` with ``~``/``$VARS`` expanded, relative to the project folder."""
@@ -142,9 +196,11 @@ class RunContext:
     def exists(self, path: Path) -> bool:
         return self.resolve(path).exists() or self.is_planned(path)
 
-    def is_current(self, outputs: list[Path], inputs: list[Path], settings: dict) -> bool:
-        """True when every output exists, is newer than every input, and the ``.h5`` ones
-        were made with ``settings`` (stored as an attribute); always False with ``force``."""
+    def is_current(self, outputs: list[Path], inputs: list[Path], settings: dict, stamp: Path | None = None) -> bool:
+        """True when every output exists, is newer than every input, and was made with ``settings``: stored as
+        an attribute of the ``.h5`` outputs, or, when ``stamp`` is given, in that JSON record (figures, CSV, ...;
+        written by :meth:`record`). Always False with ``force``. Outputs found current are noted in ``current``
+        and their stale temporaries (:mod:`mimtpy.io.atomic`) removed."""
         from mimtpy.io import read_settings
 
         if self.force or not outputs or not all(p.exists() for p in outputs):
@@ -152,11 +208,38 @@ class RunContext:
         newest_input = max((p.stat().st_mtime for p in inputs if p.exists()), default=0.0)
         if any(p.stat().st_mtime < newest_input for p in outputs):
             return False
-        stored = [read_settings(p) for p in outputs if p.suffix == ".h5"]
-        if any(s != settings for s in stored):
+        if stamp is not None:                   # the stamp holds the settings of every output
+            if self.recorded(stamp, settings) is None:
+                return False
+        elif any(read_settings(p) != settings for p in outputs if p.suffix == ".h5"):
             return False
-        logger.info("up to date, skipped: %s", ", ".join(p.name for p in outputs))
+        from mimtpy.io.atomic import remove_stale_parts
+
+        for path in outputs:
+            remove_stale_parts(path)            # what a killed earlier run of this output left
+        logger.debug("up to date, skipped: %s", ", ".join(p.name for p in outputs))
+        self.current += [p for p in outputs if p not in self.current]
         return True
+
+    @staticmethod
+    def recorded(stamp: Path, settings: dict) -> list[Path] | None:
+        """The outputs listed in ``stamp`` when it was written with ``settings``; None otherwise."""
+        try:
+            record = json.loads(stamp.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("settings") != settings:
+            return None
+        return [stamp.parent / name for name in record.get("outputs", [])]
+
+    @staticmethod
+    def record(stamp: Path, settings: dict, outputs: list[Path]) -> None:
+        """Write ``stamp``: the settings ``outputs`` (files beside it) were made with, for :meth:`is_current`."""
+        from mimtpy.io.atomic import atomic_output
+
+        names = [os.path.relpath(p, stamp.parent) for p in outputs]
+        with atomic_output(stamp) as tmp:
+            tmp.write_text(json.dumps({"settings": settings, "outputs": names}, sort_keys=True, indent=1))
 
     @staticmethod
     def settings(cfg, **extra) -> dict:

@@ -18,7 +18,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,8 @@ class Template:
     configs: dict[str, Any]
     enabled: dict[str, bool]
     lines: dict[str, int]          # "section.key" (lower case) -> line number, for later messages
+    problems: list[str] = field(default_factory=list)   # with collect=True: every problem of the text
+    bad: set[str] = field(default_factory=set)          # "section.key" (lower case) whose value is bad
 
     @property
     def project_dir(self) -> Path:
@@ -248,16 +250,19 @@ def _resolve_key(entry: Entry, source: str, by_name: dict[str, type]) -> tuple[s
     return section, key
 
 
-def _line_of(problem: str) -> int:
+def line_of(problem: str) -> int:
+    """The line number of a problem message `file:line: ...` (0 when it names no line)."""
     parts = problem.split(":")
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-def parse_template_text(text: str, path: str | Path, sections: list[type]) -> Template:
+def parse_template_text(text: str, path: str | Path, sections: list[type], collect: bool = False) -> Template:
     """Parse template text into configs of ``sections`` (the registered config models, in
     order); relative paths are taken relative to the folder of ``path``.
 
-    Raises TemplateError listing every problem found.
+    Raises TemplateError listing every problem found; with ``collect`` the problems are kept in
+    ``Template.problems`` instead (a bad value is replaced by its default), so that the caller can add
+    what the steps' plans find and report everything together.
     """
     path = Path(path)
     source = str(path)
@@ -293,8 +298,10 @@ def parse_template_text(text: str, path: str | Path, sections: list[type]) -> Te
             enabled[cls.SECTION] = bool(parse_value({"kind": "bool"}, entry.value, base))
         except InputError as err:
             problems.append(f"{source}:{entry.line}: {entry.key}: {err} (a step switch takes yes or no)")
+            enabled[cls.SECTION] = collect      # planned, so that its other problems are reported too
 
     configs: dict[str, Any] = {}
+    bad: set[str] = set()
     for cls in sections:
         kwargs = {}
         for name, meta in cls.options():
@@ -303,17 +310,20 @@ def parse_template_text(text: str, path: str | Path, sections: list[type]) -> Te
             try:
                 kwargs[name] = parse_value(meta, text_value, base)
             except MimtpyError as err:
-                at = (f"{source}:{entry.line}: {entry.key}" if entry
-                      else f"default of mimtpy.{cls.SECTION}.{meta['key']}")
+                label = f"mimtpy.{cls.SECTION}.{meta['key']}"
+                at = f"{source}:{entry.line}: {label}" if entry else f"default of {label}"
                 problems.append(f"{at}: {err}; {meta['help']}")
-        configs[cls.SECTION] = cls(**kwargs)
-    if problems:
-        raise TemplateError(sorted(problems, key=_line_of))
-    return Template(path, configs, enabled, lines)
+                bad.add(f"{cls.SECTION}.{meta['key']}".lower())
+        configs[cls.SECTION] = cls(**kwargs)      # a bad value: its default (reported, never run)
+    if problems and not collect:
+        raise TemplateError(sorted(problems, key=line_of))
+    return Template(path, configs, enabled, lines, sorted(problems, key=line_of), bad)
 
 
-def read_template(path: str | Path, sections: list[type]) -> Template:
-    """Read and parse a template file; TemplateError if it is missing or unreadable."""
+
+def read_template(path: str | Path, sections: list[type], collect: bool = False) -> Template:
+    """Read and parse a template file; TemplateError if it is missing or unreadable (see
+    :func:`parse_template_text` for ``collect``)."""
     path = Path(path).expanduser().absolute()
     try:
         text = path.read_text(encoding="utf-8")
@@ -321,4 +331,4 @@ def read_template(path: str | Path, sections: list[type]) -> Template:
         raise TemplateError(f"{path}: template file not found") from None
     except (OSError, UnicodeDecodeError) as err:
         raise TemplateError(f"{path}: cannot read template: {err}") from None
-    return parse_template_text(text, path, sections)
+    return parse_template_text(text, path, sections, collect)

@@ -141,7 +141,7 @@ def test_help_version_and_default_template(capsys):
 def test_scripts_make_synthetic_data_velocity_geometry_and_maps(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert synthetic_s1.main(["--tracks", "desc", "--SNWE", "34.0", "34.2", "-118.2", "-118.0", "--pixelSize",
-                              "0.004", "--endDate", "20180101", "-q"]) == 0
+                              "0.004", "--endDate", "20180101"]) == 0
     he5 = Path(capsys.readouterr().out.split()[0])
     assert he5.exists()
     assert hdfeos_to_geotiff.main([str(he5), "velocity", "--date", "20170201_20171201", "--bbox", "34.05", "34.15",

@@ -165,7 +165,7 @@ def test_track_offset_script(tmp_path, monkeypatch, capsys):
     field = truth_field()
     paths = write_tracks(tmp_path, field, [(0, 0, 0), (0.012, 0, 0), (0, 0, 0)])
     monkeypatch.chdir(tmp_path)
-    assert track_offset.main([str(paths[0]), str(paths[1]), "-o", "pair.png", "-q"]) == 0
+    assert track_offset.main([str(paths[0]), str(paths[1]), "-o", "pair.png"]) == 0
     out = capsys.readouterr().out
     assert "1200 pixels" in out and "removed from T1" in out and "0.012" in out
     assert Path("pair.png").stat().st_size > 10_000

@@ -57,8 +57,7 @@ def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
     if cfg.geometry and cfg.dataset and len(cfg.geometry) != len(cfg.dataset):
         result.problem("geometry", f"{len(cfg.geometry)} file(s) for {len(cfg.dataset)} tracks")
     result.need(ctx, "north", cfg.north)
-    if cfg.start_date and cfg.end_date and cfg.start_date >= cfg.end_date:
-        result.problem("endDate", f"{cfg.end_date} is not after startDate {cfg.start_date}")
+    result.period(cfg.start_date, cfg.end_date)
     outdir = output_folder(cfg, ctx)
     result.writable(ctx, "outdir", outdir)
     result.outputs.append(outdir)

@@ -54,16 +54,26 @@ def plan(cfg: TransectsConfig, ctx: RunContext) -> Plan:
 
 
 def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
-    """Profiles of every DataSet file; CSV + HDF5 of the bins and a figure."""
+    """Profiles of every DataSet file; CSV + HDF5 of the bins and a figure (skipped when up to date: the
+    settings are recorded in ``.<outname>.mimtpy.json`` beside them)."""
     from mimtpy.analysis.profiles import profile_products
     from mimtpy.analysis.transect_plot import plot_transects
     from mimtpy.viz.maps import MapStyle
 
+    outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
+    name = cfg.outname or "transects"
+    expected = [outdir / f"{name}{suffix}" for suffix in (".csv", ".h5", ".png")]
+    inputs = [ctx.resolve(p) for p in (*(cfg.dataset or ()), cfg.fault, cfg.gnss) if p]
+    settings, stamp = ctx.settings(cfg), outdir / f".{name}.mimtpy.json"
+    if ctx.is_current(expected, inputs, settings, stamp):
+        return expected
     done = profile_products(cfg, ctx)
     figure = done.written[0].with_suffix(".png")
     style = MapStyle(vlim=cfg.vlim or None, cmap=cfg.cmap, format="png", dpi=150)
-    return [*done.written, plot_transects(figure, done.products, done.profiles, done.results, done.traces,
-                                          done.stations, style)]
+    outputs = [*done.written, plot_transects(figure, done.products, done.profiles, done.results, done.traces,
+                                             done.stations, style)]
+    ctx.record(stamp, settings, outputs)
+    return outputs
 
 
 STEP = Step("transects", "analysis", TransectsConfig, plan, run, scripts=("multi_transects.py",))

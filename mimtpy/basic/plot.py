@@ -5,13 +5,18 @@ What a map shows and its conventions are described in :mod:`mimtpy.viz.maps`.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from mimtpy.config import SectionConfig, option
-from mimtpy.context import Plan, RunContext, Step
+from mimtpy.context import Plan, RunContext, Step, writable_problem
 from mimtpy.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,12 @@ def plan(cfg: PlotConfig, ctx: RunContext) -> Plan:
         result.need(ctx, key, path)
     if isinstance(cfg.shade, Path):
         result.problem("shade", f"'{cfg.shade}' is not yes/no/auto; give a DEM file with mimtpy.plot.dem")
-    if cfg.outdir:
-        result.writable(ctx, "outdir", ctx.resolve(cfg.outdir))
+    folders = [ctx.resolve(cfg.outdir)] if cfg.outdir else [ctx.resolve(e).parent for e in cfg.dataset or ()]
+    for folder in dict.fromkeys(folders):
+        result.writable(ctx, "outdir", folder)
+    if cfg.overview and not cfg.outdir and writable_problem(ctx.project_dir):
+        result.problem("overview", f"cannot write the overview figure to {ctx.project_dir} "
+                                   f"({writable_problem(ctx.project_dir)}); set outdir, or overview = no")
     result.notes.append(f"draws {', '.join(cfg.dataset) if cfg.dataset else 'the products of the steps before'}"
                         f" as {cfg.format}")
     return result
@@ -64,8 +73,6 @@ def plan(cfg: PlotConfig, ctx: RunContext) -> Plan:
 
 def _resolved(cfg: PlotConfig, ctx: RunContext) -> PlotConfig:
     """``cfg`` with its file keys resolved against the project folder."""
-    import dataclasses
-
     files = {key: ctx.resolve(getattr(cfg, key)) for key in ("fault", "gnss", "dem", "shpdir", "outdir")
              if getattr(cfg, key)}
     return dataclasses.replace(cfg, **files)
@@ -85,13 +92,32 @@ def run(cfg: PlotConfig, ctx: RunContext) -> list[Path]:
     if cfg.backend == "pygmt":
         from mimtpy.viz.gmt import require_pygmt
         require_pygmt()
+    style = dataclasses.replace(cfg, dataset=None, overview=False)     # what a figure depends on
+    extra = [p for p in (cfg.fault, cfg.gnss, cfg.dem, cfg.shpdir) if p]
     outputs = []
     for path in paths:
-        folder = cfg.outdir or path.parent
-        outputs += render.plot_product(path, cfg, folder / f"{path.stem}.{cfg.format}")
+        out = (cfg.outdir or path.parent) / f"{path.stem}.{cfg.format}"
+        outputs += _current_or(ctx, out, [path, *extra], ctx.settings(style, input=str(path)),
+                               lambda path=path, out=out: render.plot_product(path, cfg, out))
     if cfg.overview and len(paths) > 1:
-        outputs.append(maps.plot_overview(paths, cfg, (cfg.outdir or ctx.project_dir) / f"overview.{cfg.format}"))
+        out = (cfg.outdir or ctx.project_dir) / f"overview.{cfg.format}"
+        logger.info("overview of %d products: %s", len(paths), ", ".join(str(p) for p in paths))
+        outputs += _current_or(ctx, out, [*paths, *extra], ctx.settings(style, inputs=[str(p) for p in paths]),
+                               lambda: [maps.plot_overview(paths, cfg, out)])
     return outputs
+
+
+def _current_or(ctx: RunContext, figure: Path, inputs: list[Path], settings: dict,
+                draw: Callable[[], list[Path]]) -> list[Path]:
+    """The files of ``figure`` (the figure, GNSS scatter, KMZ) found up to date, else drawn by ``draw``; the
+    settings are recorded in ``.<figure name>.mimtpy.json`` beside it."""
+    stamp = figure.with_name(f".{figure.name}.mimtpy.json")
+    recorded = ctx.recorded(stamp, settings)
+    if recorded and ctx.is_current(recorded, inputs, settings, stamp):
+        return recorded
+    written = draw()
+    ctx.record(stamp, settings, written)
+    return written
 
 
 STEP = Step("plot", "basic", PlotConfig, plan, run, scripts=("plot_geotiff.py",))

@@ -76,8 +76,11 @@ def plan(cfg: VelcumuConfig, ctx: RunContext) -> Plan:
         candidate = ctx.resolve(entry)
         if ctx.is_planned(candidate):
             result.inputs.append(candidate)
-            result.outputs += [candidate / "mintpy" / kind if candidate.name != "mintpy" else candidate / kind
-                               for kind in cfg.type]
+            mintpy = candidate / "mintpy" if candidate.name != "mintpy" else candidate
+            for kind in cfg.type:
+                folder = _outdir(cfg, ctx, mintpy, len(cfg.dataset) > 1) or mintpy / kind
+                result.outputs.append(folder)
+                result.writable(ctx, "outdir" if cfg.outdir else "DataSet", folder)
             continue
         try:
             path = resolve_dataset(entry, ctx.project_dir)
@@ -93,8 +96,7 @@ def plan(cfg: VelcumuConfig, ctx: RunContext) -> Plan:
             result.writable(ctx, "outdir" if cfg.outdir else "DataSet", folder)
     if isinstance(cfg.mask, Path):
         result.need(ctx, "mask", cfg.mask)
-    if cfg.start_date and cfg.end_date and cfg.start_date >= cfg.end_date:
-        result.problem("endDate", f"{cfg.end_date} is not after startDate {cfg.start_date}")
+    result.period(cfg.start_date, cfg.end_date)
     for kind in cfg.type:
         result.notes.append(f"writes {kind}_<D1>_<D2>.h5{' + .tif' if cfg.geotiff else ''} under "
                             f"{cfg.outdir or '<project>/mintpy/' + kind + '/'}")

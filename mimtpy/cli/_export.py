@@ -12,8 +12,10 @@ from mimtpy.api import run_config
 from mimtpy.cli.common import (
     add_common_arguments,
     add_compute_arguments,
+    add_option,
     config_from_args,
     context_from_args,
+    report,
     script_main,
     section_help,
 )
@@ -21,13 +23,13 @@ from mimtpy.cli.common import (
 #: (option, field name, metavar, help) shared by every exporter
 COMMON = (
     ("--date", "date", "D1_D2", "displacement between two dates (YYYYMMDD_YYYYMMDD) of a time series"),
-    ("--type", "type", "TYPE", "velocity or displacement (time series; default: displacement with --date, "
-                               "else velocity)"),
+    ("--type", "type", "{velocity,displacement}", "velocity or displacement (time series; default: "
+                                                  "displacement with --date, else velocity)"),
     ("--dataname", "dataname", "NAME", "dataset of a 2-D product"),
     ("--geometry", "geometry", "GEOM", "file with incidenceAngle/azimuthAngle (default: the product's own or one "
                                       "beside it)"),
-    ("--SNWE", "snwe", "S N W E", "crop (really: data, grid and corners)"),
-    ("--mask", "mask", "MASK", "yes (the product's mask), no, or a mask file"),
+    ("--snwe", "snwe", "S N W E", "crop (really: data, grid and corners)"),
+    ("--mask", "mask", "{yes,no,FILE}", "yes (the product's mask), no, or a mask file"),
     ("--wavelength", "wavelength", "M", "radar wavelength in m (default: the product's WAVELENGTH)"),
     ("--outdir", "outdir", "DIR", "output folder"),
     ("--outname", "outname", "NAME", "base name of the outputs"),
@@ -37,7 +39,7 @@ QUADTREE = (
     ("--nan-allowed", "nan_allowed", "F", "fraction of NaN a leaf may hold (default 0.9)"),
     ("--tile-size-min", "tile_size_min", "M", "smallest leaf in the frame unit (degrees for lon/lat grids)"),
     ("--tile-size-max", "tile_size_max", "M", "largest leaf in the frame unit"),
-    ("--correction", "correction", "C", "mean, median (default), bilinear or std"),
+    ("--correction", "correction", "{mean,median,bilinear,std}", "mean, median (default), bilinear or std"),
 )
 
 
@@ -56,8 +58,8 @@ def export_script(prog: str, step_name: str, example: str, quadtree: bool = Fals
         parser.add_argument("file", help="product to export")
         for flag, dest, metavar, text in options:
             nargs = 4 if dest == "snwe" else None
-            parser.add_argument(flag, dest=dest, metavar=tuple(metavar.split()) if nargs else metavar,
-                                nargs=nargs, help=text)
+            add_option(parser, flag, *(("--SNWE",) if dest == "snwe" else ()), dest=dest, nargs=nargs,
+                       metavar=tuple(metavar.split()) if nargs else metavar, help=text)
         if quadtree:
             parser.add_argument("--quadtree", action="store_true", help="downsample with Kite's quadtree")
         if extra:
@@ -78,8 +80,7 @@ def export_script(prog: str, step_name: str, example: str, quadtree: bool = Fals
         if extra_values:
             extra_values(args, values)
         cfg = config_from_args(config, values, cwd)
-        for out in run_config(spec, cfg, context_from_args(args, cwd), prog):
-            print(out)
+        report(*run_config(spec, cfg, context_from_args(args, cwd), prog))
         return 0
 
     return build_parser, script_main(build_parser, work)

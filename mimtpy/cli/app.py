@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mimtpy import steps
-from mimtpy.cli.common import add_common_arguments, run_cli, setup_logging
+from mimtpy.cli.common import add_common_arguments, report, run_cli, setup_logging
 
 EXAMPLE = """examples:
   mimtpyApp.py project.template                 # run every enabled step
@@ -25,11 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLE)
     parser.add_argument("template", nargs="?", help="template file (key = value lines)")
     parser.add_argument("-H", dest="print_template", action="store_true", help="print the default template and exit")
-    parser.add_argument("--dostep", metavar="STEP", help="run only this step")
+    parser.add_argument("--dostep", metavar="STEP", help="run only this step (one of the steps above)")
     parser.add_argument("--start", metavar="STEP", help="start at this step")
     parser.add_argument("--end", metavar="STEP", help="end after this step")
     parser.add_argument("--dry-run", action="store_true", help="check the template and print the plan; write nothing")
-    parser.add_argument("--force", action="store_true", help="rerun steps even when their outputs are up to date")
     add_common_arguments(parser)
     return parser
 
@@ -53,15 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         steps = app.check(dostep=args.dostep, start=args.start, end=args.end)
         if args.dry_run:
             return 0
-        setup_logging(args.verbose, args.quiet, app.template.project_dir)
+        setup_logging(args.verbose, args.quiet, app.template.project_dir)    # the log beside the template
         outputs = app.execute(steps)
-        if not args.quiet:
-            print(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}")
-            for path in outputs:
-                print(f"  {path}")
+        report(f"mimtpy: done, {len(outputs)} output file(s); work directory: {app.template.project_dir}",
+               *(f"  {path}" for path in outputs))
         return 0
 
-    return run_cli(body)
+    return run_cli(body, args.verbose)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, script_main
+from mimtpy.cli.common import add_common_arguments, check_writable, context_from_args, report, script_main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +31,12 @@ def _work(args: argparse.Namespace) -> int:
     from mimtpy.io import open_product
     from mimtpy.tools import footprint
 
+    check_writable(context_from_args(args, Path.cwd()), "generate_track_polygon.py: --output",
+                   *(Path(out).absolute().parent for out in args.output))
     product = open_product(path)
     geom = footprint.footprint(product, args.method)
     for out in args.output:
-        print(footprint.write_footprint(geom, Path(out), footprint.track_label(product)))
+        report(footprint.write_footprint(geom, Path(out), footprint.track_label(product)))
     return 0
 
 

@@ -11,7 +11,7 @@ EXAMPLE = """examples:
   grid_search.py velocity.h5 --model okada --param depth=2000:10000:500 --param slip=0.1:2:0.1 \\
       --fixed strike=90,dip=60,rake=90,length=10000,width=5000,lat=34.2,lon=-118.1 --ramp linear --outdir gs
   grid_search.py S1_IW1_128_20170103_20191225.he5 --model mogi --param depth=1000:8000:250 \\
-      --param dvolume=-5e6:5e6:2.5e5 --fixed lat=34.3,lon=-118.1 --startdate 20180101 --enddate 20191231
+      --param dvolume=-5e6:5e6:2.5e5 --fixed lat=34.3,lon=-118.1 --start-date 20180101 --end-date 20191231
   grid_search.py leaves.csv --model okada ... --misfit chi2 --covariance 1e-5 8 1e-6
   grid_search.py velocity.h5 --model predictions --predictions relax_out --pattern 'model_depth{depth}_slip{slip}.h5'
 """

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mimtpy.cli.common import add_common_arguments, script_main
+from mimtpy.cli.common import add_common_arguments, check_writable, context_from_args, report, script_main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,9 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _work(args: argparse.Namespace) -> int:
     from mimtpy.tools import convert
 
+    if args.output:
+        check_writable(context_from_args(args, Path.cwd()), "H5UNW_to_geotiff.py: --output",
+                       Path(args.output).absolute().parent)
+    else:
+        check_writable(context_from_args(args, Path.cwd()), "H5UNW_to_geotiff.py", Path(args.file).absolute().parent)
     out = convert.to_geotiff(Path(args.file), args.dataset, Path(args.output) if args.output else None,
                              args.unit, args.wavelength, args.date)
-    print(out)
+    report(out)
     return 0
 
 

@@ -6,12 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from mimtpy import steps
+from mimtpy.api import check_plan, run_step
 from mimtpy.basic.velcumu import ATTRIBUTES, VelcumuConfig
 from mimtpy.cli.common import (
     add_common_arguments,
     add_compute_arguments,
+    check_writable,
     config_from_args,
     context_from_args,
+    report,
     script_main,
     section_help,
 )
@@ -31,8 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "product, written as MintPy .h5 and GeoTIFF.",
         epilog=EXAMPLE + "\n" + section_help(VelcumuConfig))
     parser.add_argument("file", help="HDF-EOS5 (.he5) or MintPy timeseries/geometry .h5 file")
-    parser.add_argument("attribute", choices=ATTRIBUTES, metavar="ATTRIBUTE",
-                        help=f"one of: {', '.join(ATTRIBUTES)}")
+    parser.add_argument("attribute", choices=ATTRIBUTES, help="what to write")
     parser.add_argument("--date", metavar="D1_D2", help="period YYYYMMDD_YYYYMMDD (default: whole series)")
     parser.add_argument("--mask", nargs="?", const="yes", default="no", metavar="FILE",
                         help="mask with the product's mask, or with FILE (non-zero = valid)")
@@ -68,11 +71,13 @@ def _work(args: argparse.Namespace) -> int:
     path = resolve_dataset(args.file, cwd)
     ctx = context_from_args(args, cwd)
     if args.attribute in ("velocity", "displacement"):
-        written = products.process(path, args.attribute, cfg, ctx, cfg.outdir)
+        spec = steps.get("velcumu")
+        check_plan(spec, cfg, ctx, "HDFEOS_to_geotiff.py")    # every problem before any work
+        written = run_step(spec, cfg, ctx, lambda: products.process(path, args.attribute, cfg, ctx, cfg.outdir))
     else:
+        check_writable(ctx, "HDFEOS_to_geotiff.py: --outdir", cfg.outdir or path.parent / args.attribute)
         written = products.export_dataset(path, args.attribute, cfg)
-    for out in written:
-        print(out)
+    report(*written)
     return 0
 
 

@@ -13,6 +13,7 @@ from mimtpy.cli.common import (
     add_compute_arguments,
     config_from_args,
     context_from_args,
+    report,
     script_main,
     section_help,
 )
@@ -71,8 +72,7 @@ def _work(args: argparse.Namespace) -> int:
         "figure": "no" if args.no_figure else None,
         "outdir": args.outdir,
     }, cwd)
-    for out in run_config(steps.get("inversion"), cfg, context_from_args(args, cwd), "invert_network.py"):
-        print(out)
+    report(*run_config(steps.get("inversion"), cfg, context_from_args(args, cwd), "invert_network.py"))
     return 0
 
 

@@ -9,7 +9,7 @@ from mimtpy.cli.common import section_script
 EXAMPLE = """examples:
   plot_geotiff.py velocity_20170103_20191219.h5 --vlim -30 30 --outdir pic
   plot_geotiff.py velocity.tif --fault faults.shp --fcolor red --fstyle dashed --dem height.tif
-  plot_geotiff.py velocity.h5 --gnss midas.IGS14.txt --gnssMode both --kmz yes
+  plot_geotiff.py velocity.h5 --gnss midas.IGS14.txt --gnss-mode both --kmz yes
   plot_geotiff.py hz.h5 up.h5 --backend pygmt --format pdf --overview
 """
 

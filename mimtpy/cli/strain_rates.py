@@ -8,7 +8,7 @@ from mimtpy.cli.common import section_script
 
 EXAMPLE = """examples:
   strain_rates.py ITS_LIVE_vel_EPSG3413_G0120_X-150000_Y-2250000.zarr --period 20180101_20191231 --outdir strain
-  strain_rates.py cube.nc --annual yes --season 6 7 8 --SNWE 69.0 69.3 -50.0 -49.0 --outdir strain
+  strain_rates.py cube.nc --annual yes --season 6,7,8 --snwe 69.0 69.3 -50.0 -49.0 --outdir strain
   strain_rates.py vx.tif vy.tif --outdir strain --upscale 3 --method log
   strain_rates.py east.tif north.tif --outdir strain                      # mimtpy's east + a north field
 """

@@ -14,6 +14,7 @@ from mimtpy.cli.common import (
     add_section_options,
     config_from_args,
     context_from_args,
+    report,
     script_main,
     section_help,
     section_values,
@@ -22,8 +23,9 @@ from mimtpy.tools.synthetic import SyntheticConfig
 
 EXAMPLE = """examples:
   synthetic_S1.py --outdir ./synthetic
-  synthetic_S1.py --tracks asc desc asc:0.7 --fault 34.3 -118.0 120 0.02 10 --orbitRamp linear
-  synthetic_S1.py --ramp 0.01 -0.005 0 --subswathRamps yes --wrap yes
+  synthetic_S1.py --tracks asc desc asc:0.7 --fault 34.3 -118.0 120 0.02 10 --orbit-ramp linear
+  synthetic_S1.py --ramp 0.01 -0.005 0 --subswath-ramps yes --wrap yes
+  synthetic_S1.py --no-mogi --fault 34.2 -118.1 90 0.02 8       # a fault only
   synthetic_S1.py --format licsbas      # also LiCSBAS TS_GEOCml1/ + LiCSAR frame folders
 """
 
@@ -41,8 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _work(args: argparse.Namespace) -> int:
     cfg = config_from_args(SyntheticConfig, section_values(args, SyntheticConfig), Path.cwd())
-    for product in run_config(steps.get("synthetic"), cfg, context_from_args(args, Path.cwd()), "synthetic_S1.py"):
-        print(product)
+    report(*run_config(steps.get("synthetic"), cfg, context_from_args(args, Path.cwd()), "synthetic_S1.py"))
     return 0
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, ProductError
+from mimtpy.io.atomic import part_prefix, remove_stale_parts
 from mimtpy.io.netcdf import UNIT_SCALE
 from mimtpy.io.product import DatasetInfo, Product
 
@@ -375,7 +376,8 @@ def write_cube(
 
 def _atomic_write(path: Path, write: Callable[[Path], object], folder: bool = False) -> None:
     """Write to a temporary name beside ``path``, then rename (a folder for Zarr)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    remove_stale_parts(path)
+    tmp = Path(tempfile.mkdtemp(prefix=part_prefix(path), suffix=".part", dir=path.parent))
     target = tmp / path.name
     try:
         write(target)

@@ -67,11 +67,7 @@ def plan_inputs(cfg: ExportConfig, ctx: RunContext) -> Plan:
         plan.need(ctx, "geometry", cfg.geometry, "geometry file")
     if isinstance(cfg.mask, Path):
         plan.need(ctx, "mask", cfg.mask, "mask file")
-    text = (cfg.date or "auto").strip().lower()
-    if text != "auto":
-        parts = text.replace("-", "_").split("_")
-        if len(parts) != 2 or not all(len(p) == 8 and p.isdigit() for p in parts):
-            plan.problem("date", f"'{cfg.date}' is not D1_D2 (YYYYMMDD_YYYYMMDD)")
+    plan.date_pair("date", cfg.date)
     plan.writable(ctx, "outdir", out_folder(cfg, ctx))
     return plan
 

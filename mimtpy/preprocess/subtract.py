@@ -57,6 +57,7 @@ def plan(cfg: SubtractConfig, ctx: RunContext) -> Plan:
             p.need(ctx, "DataSet", Path(entry), "product")
     if isinstance(cfg.mask, Path):
         p.need(ctx, "mask", cfg.mask, "mask file")
+    p.date_pair("date", cfg.date)
     folder, name = _folder(cfg, ctx), _name(cfg)
     p.writable(ctx, "outdir", folder)
     p.outputs.append(folder / f"{name}.h5")

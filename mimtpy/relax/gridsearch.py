@@ -115,6 +115,7 @@ def plan(cfg: GridsearchConfig, ctx: RunContext) -> Plan:
         if not cfg.pattern or "{" not in cfg.pattern:
             result.problem("pattern", "model = predictions needs a file name pattern with {name} fields")
     check_parameters(cfg, result)
+    result.period(cfg.start_date, cfg.end_date)
     if cfg.misfit == "chi2" and not cfg.covariance:
         result.problem("covariance", "misfit = chi2 needs a covariance: sill range nugget")
     outdir = ctx.resolve(cfg.outdir)

@@ -83,8 +83,7 @@ def plan(cfg: SyntheticConfig, ctx: RunContext) -> Plan:
     except Exception as err:   # InputError of a bad track item
         result.problem("tracks", str(err))
         return result
-    if cfg.start_date and cfg.end_date and cfg.end_date <= cfg.start_date:
-        result.problem("endDate", f"{cfg.end_date} is not after startDate {cfg.start_date}")
+    result.period(cfg.start_date, cfg.end_date)
     outdir = ctx.resolve(cfg.outdir)
     result.outputs += [*(f.parent for f in folders), outdir / "gnss.csv"]
     if cfg.fault:
@@ -110,7 +109,7 @@ def run(cfg: SyntheticConfig, ctx: RunContext) -> list[Path]:
     existing = [sorted(d.glob("S1_*.he5")) for d in project_folders(cfg, ctx)]
     if all(len(e) == 1 for e in existing) and cfg.format == "mintpy":
         products = [e[0] for e in existing]
-        if ctx.is_current([p.parent / "truth.h5" for p in products], [], settings):
+        if ctx.is_current([*products, *(p.parent / "truth.h5" for p in products)], [], settings):
             return products
     rng = np.random.default_rng(cfg.seed)
     dates = scene.acquisition_dates(cfg, rng)
