@@ -228,10 +228,10 @@ def decimated_map(source: Source, kind: str, start: str | None, end: str | None,
     k, grid = display_grid(product.grid, max_pixels)
     a = product.attrs
     ref = (float(a["REF_LAT"]), float(a["REF_LON"])) if "REF_LAT" in a and "REF_LON" in a else None
-    if kind in SERIES_KINDS:
-        if not source.has_series:
-            raise InputError(f"{source.path}: no time series: the {kind} of a period needs one (maps of this file: "
-                             f"{', '.join(source.maps)})")
+    if kind in SERIES_KINDS and not source.has_series and kind not in product.datasets:
+        raise InputError(f"{source.path}: no time series: the {kind} of a period needs one (maps of this file: "
+                         f"{', '.join(source.maps)})")
+    if kind in SERIES_KINDS and source.has_series:
         index = source.period(start, end)
         dates = source.dates
         epochs = slice(int(index[0]), int(index[-1]) + 1) if kind == "velocity" else np.array(index[[0, -1]])

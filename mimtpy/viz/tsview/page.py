@@ -30,12 +30,9 @@ from bokeh.models import (
     DateRangeSlider,
     Div,
     HoverTool,
-    DataTable,
     LinearColorMapper,
-    NumberFormatter,
     Range1d,
     Select,
-    TableColumn,
     TextInput,
 )
 from bokeh.plotting import figure
@@ -116,7 +113,7 @@ class Session:
         self.lon_input = TextInput(title="Longitude", width=110, name="lon")
         self.go = Button(label="Show point", width=100, name="go")
         self.status = Div(text="", width=900, name="status")
-        self.rates_div = Div(text="", width=560, name="rates_text")
+        self.rates_div = Div(text="", width=620, name="rates_text")
         self.exports = Div(text="", width=900, name="exports")
         buttons = [Button(label=text, width=120, name=name) for text, name in
                    (("Series CSV", "export_csv"), ("Series PNG", "export_png"), ("Map PNG", "export_map"))]
@@ -151,7 +148,9 @@ class Session:
         self._build_map()
         self._build_series()
         controls = column(row(*widgets, *gnss_row), row(*period), row(*buttons), self.status, self.exports)
-        self.doc.add_root(column(controls, row(self.map_fig, column(self.series_fig, self.rates_table, self.rates_div))))
+        right = column(self.series_fig, self.rates_div)
+        self.doc.add_root(column(controls, row(self.map_fig, right)))
+        self.doc.add_root(self.rates)                 # not drawn: the rates as numbers, for scripts and tests
         self.doc.title = "mimtpy tsview"
         self._guard(self.draw_map)()
 
@@ -215,14 +214,6 @@ class Session:
         fig.add_tools(HoverTool(tooltips=[("date", "@date"), ("mm", "@value{0.00}")]))
         self.rates = ColumnDataSource({"label": [], "rate": [], "std": [], "count": [], "start": [], "end": []},
                                       name="rates")
-        number = NumberFormatter(format="0.00")
-        self.rates_table = DataTable(source=self.rates, width=620, height=26 + 26 * len(self.viewer.sources),
-                                     index_position=None, name="rates_table", columns=[
-            TableColumn(field="label", title="file", width=250),
-            TableColumn(field="rate", title="rate (mm/yr)", formatter=number, width=80),
-            TableColumn(field="std", title="std (mm/yr)", formatter=number, width=80),
-            TableColumn(field="count", title="epochs", width=50),
-            TableColumn(field="start", title="from", width=70), TableColumn(field="end", title="to", width=70)])
         self.series_fig = fig
 
     # -- callbacks ----------------------------------------------------------------------------------------
@@ -345,9 +336,10 @@ class Session:
             self.say("; ".join(messages), error=not any(p.ok for p in self.points))
 
     def update_rates(self) -> None:
-        """Fit every series over the period; show the lines and the rates (and a GNSS station's LOS rate)."""
+        """Fit every series over the period; show the lines and a table of the rates (and a GNSS station's LOS
+        rate beside the product's when a station is chosen)."""
         rows = {"label": [], "rate": [], "std": [], "count": [], "start": [], "end": []}
-        text = [f"<b>period {self.start}–{self.end}</b>"]
+        cells, notes = [], []
         for i, p in enumerate(self.points):
             self.fit_sources[i].data = {"time": [], "value": []}
             self.gnss_sources[i].data = {"time": [], "value": []}
@@ -356,29 +348,37 @@ class Session:
             try:
                 rate = p.rate(self.start, self.end)
             except InputError as err:
-                text.append(html.escape(str(err)))
+                notes.append(str(err))
                 continue
             index = [k for k, d in enumerate(p.dates) if self.start <= d <= self.end]
             first, last = index[0], index[-1]
+            t = p.t[[first, last]]
+            ends = [_ms(p.dates[first]), _ms(p.dates[last])]
             if np.isfinite(rate.rate):
-                t = p.t[[first, last]]
-                self.fit_sources[i].data = {"time": [_ms(p.dates[first]), _ms(p.dates[last])],
+                self.fit_sources[i].data = {"time": ends,
                                             "value": list((rate.intercept + rate.rate * (t - rate.t0)) * 1e3)}
             for key, value in (("label", p.label), ("rate", rate.rate * 1e3), ("std", rate.std * 1e3),
                                ("count", rate.count), ("start", p.dates[first]), ("end", p.dates[last])):
                 rows[key].append(value)
-            line = (f"{html.escape(p.label)}: <b>{rate.rate * 1e3:.2f} ± {rate.std * 1e3:.2f} mm/yr</b> "
-                    f"({rate.count} epochs {p.dates[first]}–{p.dates[last]})")
-            site = self.site
-            los = self.viewer.gnss_los(i).get(site) if site else None
+            shown = (f"<b>{rate.rate * 1e3:.2f} ± {rate.std * 1e3:.2f}</b>" if np.isfinite(rate.rate) else
+                     f"no rate ({rate.count} valid epochs)")
+            gnss = ""
+            los = self.viewer.gnss_los(i).get(self.site) if self.site else None
             if los is not None and np.isfinite(rate.rate):
-                t = p.t[[first, last]]
-                self.gnss_sources[i].data = {"time": [_ms(p.dates[first]), _ms(p.dates[last])],
-                                             "value": list((rate.intercept + los * (t - rate.t0)) * 1e3)}
-                line += f"; GNSS {html.escape(site)} in this LOS: {los * 1e3:.2f} mm/yr (dashed)"
-            text.append(line)
+                self.gnss_sources[i].data = {"time": ends, "value": list((rate.intercept + los * (t - rate.t0)) * 1e3)}
+                gnss = f"{self.site}: {los * 1e3:.2f} (dashed)"
+            cells.append((p.label, shown, rate.count, f"{p.dates[first]}–{p.dates[last]}", gnss))
         self.rates.data = rows
-        self.rates_div.text = "<br>".join(text) if self.points else ""
+        if not self.points:
+            self.rates_div.text = ""
+            return
+        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in
+                       ("file", "rate ± std (mm/yr)", "epochs", "period", "GNSS LOS (mm/yr)"))
+        body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{c if k == 1 else html.escape(str(c))}</td>"
+                                        for k, c in enumerate(cell)) + "</tr>" for cell in cells)
+        note = "".join(f"<div style='color:#b00'>{html.escape(n)}</div>" for n in notes)
+        self.rates_div.text = (f"<table style='border-collapse:collapse;font-size:13px'><tr>{head}</tr>{body}</table>"
+                               f"{note}")
 
     # -- exports ------------------------------------------------------------------------------------------
     def _need_point(self) -> tuple[float, float]:

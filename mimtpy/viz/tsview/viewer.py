@@ -184,9 +184,9 @@ class Viewer:
             if not source.has_series:
                 kind = source.maps[0]
                 value = source.pixel_value(kind, row, col)
+                unit = source.product.datasets[kind].unit or source.product.attrs.get("UNIT", "")
                 out.append(PointSeries(source.label, row, col, centre,
-                                       message=f"{source.label}: no time series ({kind} here: {value:.6g} "
-                                               f"{source.product.datasets[kind].unit or source.product.attrs.get('UNIT', '')})"))
+                                       message=f"{source.label}: no time series ({kind} here: {value:.6g} {unit})"))
                 continue
             values = source.pixel_series(row, col)
             point = PointSeries(source.label, row, col, centre, source.dates, source.times(), values)
