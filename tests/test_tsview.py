@@ -19,6 +19,7 @@ from mimtpy.context import RunContext
 from mimtpy.core.dates import decimal_years
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import open_product, write_h5
+from mimtpy.io.gnss import read_stations
 from mimtpy.ops.velocity import compute_displacement, compute_velocity, select_period
 from mimtpy.tools import view
 from mimtpy.viz.tsview import export
@@ -182,6 +183,33 @@ def test_a_file_without_series_or_map_and_missing_files_are_clear_errors(tmp_pat
         Source.open(cube)
 
 
+def test_a_slow_velocity_map_follows_the_displacement_shown_at_once(noisy_pair, tmp_path, monkeypatch):
+    import time
+
+    from bokeh.document import Document
+
+    from mimtpy.viz.tsview import page
+    from mimtpy.viz.tsview import viewer as viewer_module
+
+    monkeypatch.setattr(viewer_module, "QUICK_BYTES", 0)          # every velocity map counts as slow
+    viewer = Viewer(ViewerSettings((noisy_pair[0],), export_dir=tmp_path))
+    doc = Document()
+    queued = []
+    monkeypatch.setattr(doc, "add_next_tick_callback", queued.append)
+    session = page.Session(viewer, doc)
+    assert session.image.kind == "displacement" and "meanwhile" in session.map_fig.title.text
+    np.testing.assert_array_equal(session.map_source.data["image"][0],
+                                  viewer.map(0, "displacement", None, None).values[::-1])
+    for _ in range(600):
+        if queued:
+            break
+        time.sleep(0.1)
+    queued[0]()                                                     # the server's next tick
+    assert session.image.kind == "velocity" and "meanwhile" not in session.map_fig.title.text
+    np.testing.assert_array_equal(session.map_source.data["image"][0],
+                                  viewer.map(0, "velocity", None, None).values[::-1])
+
+
 # -- exports ------------------------------------------------------------------------------------------------
 def test_exports_csv_series_png_and_map_png(noisy_pair, tmp_path):
     viewer = Viewer(ViewerSettings(tuple(noisy_pair), export_dir=tmp_path))
@@ -305,6 +333,30 @@ def test_page_click_shows_the_pixel_series_and_the_period_updates_the_rate(serve
     # the slider moves with the inputs
     period = driver.execute_script("return Bokeh.documents[0].get_model_by_name('period').value")
     assert [browser_day(v) for v in period] == ["20170601", "20180601"]
+
+    # a GNSS station chosen: the point moves there; the dashed line has the station's velocity in each LOS. The
+    # synthetic stations carry the true E/N/U velocity, so that is truth.h5's LOS velocity at the pixel, which is
+    # referenced, plus the true LOS velocity of the reference pixel (LOS vector of DESIGN.md, written out here)
+    sites = driver.execute_script("return Bokeh.documents[0].get_model_by_name('gnss').options")
+    site = sites[1]
+    browser.set_model(driver, "gnss", "value", site)
+    browser.wait_for(driver, "return Bokeh.documents[0].get_model_by_name('gnss_0').data.time.length == 2 && "
+                     "Bokeh.documents[0].get_model_by_name('gnss_1').data.time.length == 2", 30, "the GNSS lines")
+    stations = read_stations(_settings.gnss)
+    k = stations.site.index(site)
+    point = browser.source_data(driver, "point")
+    assert (point["y"][0], point["x"][0]) == pytest.approx((stations.lat[k], stations.lon[k]))
+    for i, path in enumerate(noisy_pair):
+        line, series = browser.source_data(driver, f"gnss_{i}"), browser.source_data(driver, f"series_{i}")
+        t = dict(zip(series["time"], series["t"], strict=True))
+        slope = (line["value"][1] - line["value"][0]) / (t[line["time"][1]] - t[line["time"][0]])
+        truth, product = open_product(path.parent / "truth.h5"), open_product(path)
+        r, c = truth.grid.lalo_to_rowcol(stations.lat[k], stations.lon[k])
+        r0, c0 = truth.grid.lalo_to_rowcol(float(product.attrs["REF_LAT"]), float(product.attrs["REF_LON"]))
+        inc, az = (np.deg2rad(product.read(n)[r0, c0]) for n in ("incidenceAngle", "azimuthAngle"))
+        east, north, up = (truth.read(n)[r0, c0] for n in ("east", "north", "up"))
+        ref_los = -np.sin(inc) * np.sin(az) * east + np.sin(inc) * np.cos(az) * north + np.cos(inc) * up
+        assert slope == pytest.approx((truth.read("los_velocity")[r, c] + ref_los) * 1e3, abs=0.01)
 
     # the screenshot: a PNG of the viewport, not blank (map colours, series, text)
     shot = browser.screenshot(driver, tmp_path / "tsview.png")

@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import logging
 import math
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,6 +101,7 @@ class Session:
         self.end = viewer.settings.end or (dates[-1] if dates else None)
         self.kind = viewer.default_kind(0)
         self.image: MapImage | None = None
+        self._wanted: tuple = ()
         self._build(dates)
 
     # -- layout -------------------------------------------------------------------------------------------
@@ -245,9 +247,42 @@ class Session:
         self.status.text = f'<span style="color:{colour}">{html.escape(text)}</span>'
 
     def draw_map(self) -> None:
-        """Compute (or take from the cache) the current map and show it."""
+        """Show the current map: at once when it is cached or cheap to read; else the displacement of the period
+        (two epochs) at once and the velocity, read in a background thread, when it is ready."""
         v = self.viewer
-        image = v.map(self.index, self.kind, self.start, self.end)
+        wanted = (self.index, self.kind, self.start, self.end)
+        self._wanted = wanted
+        if self.kind != "velocity" or v.is_quick(*wanted):
+            self.show_image(v.map(*wanted))
+            return
+        self.show_image(v.map(self.index, "displacement", self.start, self.end),
+                        " (velocity being computed: displacement of the period meanwhile)")
+
+        def work() -> None:
+            try:
+                image, error = v.map(*wanted), None
+            except MimtpyError as err:
+                image, error = None, err
+            except Exception as err:  # a thread must report, not die silently
+                logger.exception("tsview: the velocity map failed")
+                image, error = None, err
+            try:
+                self.doc.add_next_tick_callback(lambda: self._run(self._finish, wanted, image, error))
+            except Exception:         # the session closed meanwhile
+                logger.debug("tsview: session closed before its map was ready")
+
+        threading.Thread(target=work, name="tsview-map", daemon=True).start()
+
+    def _finish(self, wanted: tuple, image: MapImage | None, error: Exception | None) -> None:
+        if wanted != self._wanted:    # the user asked for another map meanwhile
+            return
+        if error is not None:
+            raise error
+        self.show_image(image)
+
+    def show_image(self, image: MapImage, note: str = "") -> None:
+        """Draw ``image`` with its colour scale, relief, faults and reference point."""
+        v = self.viewer
         self.image = image
         relief = v.relief(self.index, image)
         self.map_source.data = _image_data(image)
@@ -257,7 +292,7 @@ class Session:
         low, high = v.limits(image)
         self.mapper.low, self.mapper.high = low, high
         self.colorbar.title = image.unit
-        self.map_fig.title.text = image.title + (f" (every {image.k}th pixel)" if image.k > 1 else "")
+        self.map_fig.title.text = image.title + (f" (every {image.k}th pixel)" if image.k > 1 else "") + note
         w, e, s, n = image.extent
         self.map_fig.x_range.update(start=w, end=e)
         self.map_fig.y_range.update(start=s, end=n)

@@ -21,6 +21,10 @@ from mimtpy.viz.tsview.data import MAX_PIXELS, MapImage, Rate, Source, fit_rate,
 
 logger = logging.getLogger(__name__)
 
+#: a velocity map reading more than this (bytes of the cube) is computed in the background (the page shows the
+#: displacement of the period, two epochs, until it is ready)
+QUICK_BYTES = 256 * 1024**2
+
 
 @dataclass(frozen=True)
 class ViewerSettings:
@@ -122,6 +126,20 @@ class Viewer:
             while len(self._maps) > 8:
                 self._maps.popitem(last=False)
         return image
+
+    def is_quick(self, index: int, kind: str, start: str | None, end: str | None) -> bool:
+        """Whether map ``kind`` is cached or reads less than :data:`QUICK_BYTES` (else the page shows a cheap map
+        first and this one when it is ready)."""
+        key = (index, kind, start, end) if kind in ("velocity", "displacement") else (index, kind)
+        with self._lock:
+            if key in self._maps:
+                return True
+        source = self.sources[index]
+        if kind != "velocity" or not source.has_series:
+            return True
+        epochs = source.period(start, end)
+        size = (epochs[-1] - epochs[0] + 1) * source.grid.length * source.grid.width * 4
+        return size < QUICK_BYTES
 
     def limits(self, image: MapImage) -> tuple[float, float]:
         """Colour limits of a map (the plot step's rules, :func:`mimtpy.viz.maps.color_limits`)."""
