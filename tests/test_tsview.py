@@ -78,6 +78,28 @@ def test_pixel_series_equals_the_file_values(noisy_pair):
     assert source.dates == file_dates(path)
 
 
+@pytest.mark.parametrize("kind", ["timeseries.h5", "cube.nc", "cube.zarr", "alignsar.nc"])
+def test_other_products_give_the_same_series_and_map(noisy_pair, tmp_path, kind):
+    """MintPy timeseries.h5 and NetCDF/Zarr cubes (CF, and AlignSAR's mm) made from the HDF-EOS5 file."""
+    from mimtpy.io import write_cube
+
+    path = noisy_pair[0]
+    product = open_product(path)
+    if kind == "timeseries.h5":
+        out = tmp_path / kind
+        attrs = {**product.attrs, "FILE_TYPE": "timeseries", "UNIT": "m"}
+        write_h5(out, {"timeseries": product.read("timeseries")}, attrs, dates=product.dates)
+    else:
+        out = write_cube(tmp_path / kind, product, alignsar=kind.startswith("alignsar"))
+    he5, other = Source.open(path), Source.open(out)
+    assert other.has_series and other.dates == he5.dates
+    lat, lon = pixel_centre(path, 37, 81)
+    np.testing.assert_allclose(other.pixel_series(*other.locate(lat, lon)), he5.pixel_series(37, 81),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(other.map("velocity", max_pixels=50).values, he5.map("velocity", max_pixels=50).values,
+                               rtol=1e-4, atol=1e-4)
+
+
 def test_lalo_to_pixel_uses_mintpy_pixel_centres(noisy_pair):
     path = noisy_pair[0]
     source = Source.open(path)
