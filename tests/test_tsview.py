@@ -289,6 +289,37 @@ def test_script_options_become_the_view_config(tmp_path, noisy_pair, monkeypatch
     assert cfg.start_date == "20170601" and cfg.vlim == (-10.0, 10.0) and seen["ctx"].compute.max_memory == 0.5
 
 
+def test_script_prints_the_url_serves_the_page_and_stops_on_ctrl_c(noisy_pair, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "mimtpy.cli.tsview", str(noisy_pair[0]), "--no-browser", "--port",
+                             "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env,
+                            start_new_session=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("tsview: serving http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split()[2]
+        with urllib.request.urlopen(url, timeout=60) as page:
+            html = page.read().decode()
+        assert "<title>mimtpy tsview</title>" in html and "/static/js/bokeh" in html     # BokehJS served locally
+        assert "cdn.bokeh.org" not in html
+        with urllib.request.urlopen(url + "static/js/bokeh.min.js", timeout=60) as js:
+            assert js.status == 200
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "tsview stopped" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 # -- the page in a real browser -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served(noisy_pair, tmp_path_factory):

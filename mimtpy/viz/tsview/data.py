@@ -203,8 +203,13 @@ def decimated_rows(product: Product, name: str, k: int, epochs: slice | np.ndarr
     step = max(1, int(max_memory * 1024**3 // (per_row * k)))
     for first in range(0, rows_out, step):
         last = min(rows_out, first + step)
-        block = product.read(name, rows=slice(first * k, min(length, last * k)), epochs=epochs)
-        yield first, block[:, ::k, ::k]
+        rows = slice(first * k, min(length, last * k))
+        if isinstance(epochs, slice):
+            block = product.read(name, rows=rows, epochs=epochs)[:, ::k, ::k]
+        else:                      # a few epochs: one slice each (HDF5 reads index lists ~3x slower)
+            block = np.stack([product.read(name, rows=rows, epochs=slice(int(e), int(e) + 1))[0, ::k, ::k]
+                              for e in epochs])
+        yield first, block
 
 
 def decimated_map(source: Source, kind: str, start: str | None, end: str | None, max_pixels: int = MAX_PIXELS,

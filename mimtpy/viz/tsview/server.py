@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 
 from mimtpy.errors import InputError
@@ -81,11 +82,20 @@ class ViewerServer:
         logger.info("tsview serving on %s (Ctrl-C to stop)", self.url)
         if ready is not None:
             self._server.io_loop.add_callback(ready, self.url)
+        loop = self._server.io_loop
+        handled = []
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):      # Ctrl-C and kill end the loop cleanly
+                loop.asyncio_loop.add_signal_handler(signum, loop.stop)
+                handled.append(signum)
         try:
-            self._server.io_loop.start()
+            loop.start()
+            logger.info("tsview stopped")
         except KeyboardInterrupt:
             logger.info("tsview stopped")
         finally:
+            for signum in handled:
+                loop.asyncio_loop.remove_signal_handler(signum)
             self._shutdown()
 
     def _shutdown(self) -> None:
