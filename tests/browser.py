@@ -102,6 +102,13 @@ def set_model(driver, name: str, attr: str, value) -> None:
                           name, attr, value)
 
 
+def press(driver, name: str) -> None:
+    """Click the HTML button of a named Bokeh Button (inside its view's shadow DOM)."""
+    driver.execute_script("""
+        const v = Bokeh.index.find_one(Bokeh.documents[0].get_model_by_name(arguments[0]));
+        (v.shadow_el || v.el.shadowRoot || v.el).querySelector('button').click();""", name)
+
+
 def screenshot(driver, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(out))

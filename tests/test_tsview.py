@@ -5,6 +5,7 @@ series back from the page, change the period, screenshot)."""
 from __future__ import annotations
 
 import csv
+import urllib.request
 from pathlib import Path
 
 import h5py
@@ -294,7 +295,6 @@ def test_script_prints_the_url_serves_the_page_and_stops_on_ctrl_c(noisy_pair, t
     import signal
     import subprocess
     import sys
-    import urllib.request
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
                                                          os.environ.get("PYTHONPATH", "")])}
@@ -387,6 +387,19 @@ def test_page_click_shows_the_pixel_series_and_the_period_updates_the_rate(serve
     period = driver.execute_script("return Bokeh.documents[0].get_model_by_name('period').value")
     assert [browser_day(v) for v in period] == ["20170601", "20180601"]
 
+    # the exports: written into the export folder, linked on the page, served under /exports/
+    for button, suffix in (("export_csv", ".csv"), ("export_png", ".png"), ("export_map", ".png")):
+        browser.press(driver, button)
+        text = browser.wait_for(driver, "const t = Bokeh.documents[0].get_model_by_name('exports').text; "
+                                f"return t.includes('{suffix}') && t.includes('{button[7:]}') && t;", 30, button)
+        name = text.split("/exports/")[1].split('"')[0]
+        written = _settings.export_dir / name
+        with urllib.request.urlopen(url + "exports/" + name, timeout=30) as served:
+            assert served.read() == written.read_bytes()
+    table = list(csv.reader(open(_settings.export_dir / f"series_{export.point_name(*point_latlon(driver))}.csv")))
+    values = {r[0]: float(r[2]) for r in table[1:] if r[2]}
+    np.testing.assert_allclose([values[d] for d in file_dates(noisy_pair[0])], y * 1e3, atol=6e-5)
+
     # a GNSS station chosen: the point moves there; the dashed line has the station's velocity in each LOS. The
     # synthetic stations carry the true E/N/U velocity, so that is truth.h5's LOS velocity at the pixel, which is
     # referenced, plus the true LOS velocity of the reference pixel (LOS vector of DESIGN.md, written out here)
@@ -422,6 +435,11 @@ def test_page_click_shows_the_pixel_series_and_the_period_updates_the_rate(serve
     assert len(np.unique(rgb, axis=0)) > 200 and rgb.std() > 20
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe
+
+
+def point_latlon(driver) -> tuple[float, float]:
+    point = browser.source_data(driver, "point")
+    return point["y"][0], point["x"][0]
 
 
 def browser_day(ms: float) -> str:
