@@ -19,7 +19,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py mimtpy/_kernels/*.pyx
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test,view,peer,maps]"
+	$(BIN)/python -m pip install --quiet -e ".[test,peer,maps]"
 	$(BIN)/python -m pip install --quiet -e ".[okada]" || echo "okada-wrapper not built (it needs gfortran: make system): the DC3D peer test is skipped"
 	touch $@
 
