@@ -233,6 +233,30 @@ def test_a_slow_velocity_map_follows_the_displacement_shown_at_once(noisy_pair, 
                                   viewer.map(0, "velocity", None, None).values[::-1])
 
 
+def test_slider_and_date_inputs_follow_each_other_and_refit(noisy_pair, tmp_path):
+    from bokeh.document import Document
+
+    from mimtpy.viz.tsview import page
+
+    viewer = Viewer(ViewerSettings(tuple(noisy_pair), export_dir=tmp_path))
+    session = page.Session(viewer, Document())
+    row, col = valid_pixel(noisy_pair)
+    session.show_point(*pixel_centre(noisy_pair[0], row, col))
+    dates = file_dates(noisy_pair[0])
+    t, y = decimal_years(dates), file_series(noisy_pair[0], row, col)
+    session.slider.value = (page._ms("20170401"), page._ms("20180815"))          # both ends move at once
+    assert (session.start_input.value, session.end_input.value) == ("20170401", "20180815")
+    index = [k for k, d in enumerate(dates) if "20170401" <= d <= "20180815"]
+    assert session.rates.data["rate"][0] == pytest.approx(polyfit_rate(t[index], y[index])[0] * 1e3, rel=1e-5)
+    session.end_input.value = "20181001"
+    assert [page._date_of(v) for v in session.slider.value] == ["20170401", "20181001"]
+    index = [k for k, d in enumerate(dates) if "20170401" <= d <= "20181001"]
+    assert session.rates.data["count"][0] == len(index)
+    assert session.image.title.endswith(f"velocity {dates[index[0]]}-{dates[index[-1]]}")
+    session.start_input.value = "2019-01-01"                                      # not YYYYMMDD: said, not raised
+    assert "not a date in YYYYMMDD form" in session.status.text
+
+
 # -- exports ------------------------------------------------------------------------------------------------
 def test_exports_csv_series_png_and_map_png(noisy_pair, tmp_path):
     viewer = Viewer(ViewerSettings(tuple(noisy_pair), export_dir=tmp_path))

@@ -102,6 +102,7 @@ class Session:
         self.kind = viewer.default_kind(0)
         self.image: MapImage | None = None
         self._wanted: tuple = ()
+        self._syncing = False
         self._build(dates)
 
     # -- layout -------------------------------------------------------------------------------------------
@@ -316,12 +317,18 @@ class Session:
         start, end = (_date_of(x) for x in value)
         if (start, end) != (self.start, self.end):
             self.start, self.end = start, end
-            self.start_input.value, self.end_input.value = start, end
+            self._syncing = True       # the inputs follow the slider without acting themselves
+            try:
+                self.start_input.value, self.end_input.value = start, end
+            finally:
+                self._syncing = False
         self.update_rates()
         if redraw and self.kind in ("velocity", "displacement"):
             self.draw_map()
 
     def on_period_text(self) -> None:
+        if self._syncing:
+            return
         start = parse_date(self.start_input.value, "start date").strftime("%Y%m%d")
         end = parse_date(self.end_input.value, "end date").strftime("%Y%m%d")
         if end <= start:
