@@ -101,6 +101,25 @@ def test_other_products_give_the_same_series_and_map(noisy_pair, tmp_path, kind)
                                rtol=1e-4, atol=1e-4)
 
 
+def test_an_east_up_pair_of_time_series_beside_the_tracks(noisy_pair, tmp_path):
+    """horzvert's east/up time series and both LOS tracks at one point: each file's own values at its pixel."""
+    from mimtpy.analysis import horzvert
+
+    text = (f"mimtpy.horzvert.DataSet = {', '.join(map(str, noisy_pair))}\nmimtpy.horzvert.outdir = {tmp_path}\n"
+            "mimtpy.horzvert.timeseries = yes\n")
+    cfg = parse_template(text, tmp_path / "hv.template").configs["horzvert"]
+    hz, up = (p for p in horzvert.run(cfg, RunContext(tmp_path)) if p.suffix == ".h5")
+    viewer = Viewer(ViewerSettings((hz, up, *noisy_pair), export_dir=tmp_path / "exports"))
+    assert [s.has_series for s in viewer.sources] == [True] * 4
+    row, col = valid_pixel(noisy_pair)
+    lat, lon = pixel_centre(noisy_pair[0], row, col)
+    for point, path in zip(viewer.series_at(lat, lon), (hz, up, *noisy_pair), strict=True):
+        product = open_product(path)
+        r, c = product.grid.lalo_to_rowcol(lat, lon)
+        assert point.dates == product.dates and (point.row, point.col) == (r, c)
+        np.testing.assert_array_equal(point.values, product.read("timeseries")[:, r, c].astype(np.float64))
+
+
 def test_lalo_to_pixel_uses_mintpy_pixel_centres(noisy_pair):
     path = noisy_pair[0]
     source = Source.open(path)
