@@ -175,6 +175,8 @@ class Session:
         self.map_source = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="map_image")
         self.map_glyph = fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.map_source,
                                    color_mapper=self.mapper)
+        fig.add_tools(HoverTool(renderers=[self.map_glyph], tooltips=[("value", "@image{0.00}"),
+                                                                      ("lon, lat", "$x{0.00000}, $y{0.00000}")]))
         self.colorbar = ColorBar(color_mapper=self.mapper, title="", width=14)
         fig.add_layout(self.colorbar, "right")
         self.lines_source = ColumnDataSource({"xs": [], "ys": []})
