@@ -1,7 +1,8 @@
 # mimtpy developer and user entry points. Two commands matter:
 #   make demo   create .venv, install mimtpy, run the App on synthetic data, leave maps in demo_work/
 #   make test   create .venv, install mimtpy with test tools, the MintPy peer and PyGMT, lint, run the tests
-#               (the PyGMT map test needs the GMT library: `make gmt` installs it from Debian, as CI does)
+#               (the PyGMT map test needs the GMT library, the tsview browser test chromium and chromium-driver:
+#               `make system` installs them from Debian, as CI does)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -50,9 +51,10 @@ benchmark: install-test
 gmt:
 	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript
 
-# system packages of the optional peers: GMT for PyGMT, gfortran for okada-wrapper (Debian; as root)
+# system packages of the optional peers: GMT for PyGMT, gfortran for okada-wrapper, chromium and its driver for the
+# tsview browser test (Debian; as root)
 system:
-	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript gfortran
+	apt-get update -q && apt-get install -y -q gmt libgmt-dev ghostscript gfortran chromium chromium-driver
 
 clean:
 	rm -rf $(DEMO) build *.egg-info mimtpy/_kernels/*.c mimtpy/_kernels/*.so

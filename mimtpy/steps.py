@@ -36,6 +36,7 @@ STEP_MODULES = (
     "mimtpy.datacube.strain",
     "mimtpy.datacube.track",
     "mimtpy.basic.plot",
+    "mimtpy.tools.view",
 )
 #: sections that configure every step (not steps themselves)
 SHARED_SECTIONS: tuple[type[SectionConfig], ...] = (ComputeConfig,)
