@@ -307,7 +307,7 @@ def test_template_section_and_plan_problems(tmp_path):
     cfg = parse_template(text, tmp_path / "t.template").configs["view"]
     assert cfg.port == 0 and cfg.open_browser is True
     problems = dict(view.plan(cfg, RunContext(tmp_path)).problems)
-    assert "not found" in problems["DataSet"] and "not after startDate" in problems["endDate"]
+    assert "not found" in problems["DataSet"] and "is not after startDate" in problems["endDate"]
 
 
 def test_script_refuses_a_missing_file_without_serving(tmp_path, monkeypatch, capsys):
@@ -325,7 +325,8 @@ def test_script_options_become_the_view_config(tmp_path, noisy_pair, monkeypatch
 
     monkeypatch.setattr(view, "serve", fake_serve)
     monkeypatch.chdir(tmp_path)
-    code = tsview_cli.main([str(noisy_pair[0]), "--no-browser", "--port", "0", "--faults", "f.gmt", "--startDate",
+    (tmp_path / "f.gmt").write_text(">\n-118.3 34.0\n-118.1 34.2\n")     # the plan checks the fault file exists
+    code = tsview_cli.main([str(noisy_pair[0]), "--no-browser", "--port", "0", "--faults", "f.gmt", "--start-date",
                             "20170601", "--max-memory", "0.5", "--vlim", "-10", "10"])
     assert code == 0
     cfg = seen["cfg"]

@@ -8,7 +8,7 @@ from mimtpy.cli.common import section_script
 
 EXAMPLE = """examples:
   tsview.py S1_IW12_128_0593_0597_20141213_20191211.he5
-  tsview.py timeseries.h5 --startDate 20180101 --endDate 20191231 --vlim -20 20 --port 5010 --no-browser
+  tsview.py timeseries.h5 --start-date 20180101 --end-date 20191231 --vlim -20 20 --port 5010 --no-browser
   tsview.py SenAT124/mintpy/S1*.he5 SenDT87/mintpy/S1*.he5 --faults faults.shp --gnss midas.IGS14.txt
   tsview.py east_timeseries.h5 up_timeseries.h5 --type displacement --dem dem.tif
 
@@ -24,12 +24,14 @@ def _extra(parser) -> None:
                        help="open the page in the default web browser (default)")
     group.add_argument("--no-browser", dest="browser", action="store_const", const="no",
                        help="only print the URL")
-    parser.add_argument("--faults", dest="fault", nargs="+", metavar="FILE", help="same as --fault")
+    parser.add_argument("--faults", dest="faults", metavar="FILE", help="same as --fault")
 
 
 def _adjust(args, values: dict) -> None:
     if args.browser:
         values["open_browser"] = args.browser
+    if args.faults:
+        values["fault"] = args.faults
 
 
 def _serve(cfg, args, ctx):

@@ -29,8 +29,8 @@ class ViewConfig(SectionConfig):
     type: str = option("type", "velocity", "first map: velocity or displacement of the period, or a 2-D dataset of the file (height, temporalCoherence, ...)", "str")
     start_date: str = option("startDate", "auto", "first date of the period, YYYYMMDD; auto = first acquisition", "date")
     end_date: str = option("endDate", "auto", "last date of the period, YYYYMMDD; auto = last acquisition", "date")
-    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm); auto = symmetric 98th percentile", "floats", count=2)
-    colormap: str = option("colormap", "RdBu_r", "matplotlib colormap name", "str")
+    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm); auto = the plot step's rule (symmetric 99.9th percentile of |value| for signed data, 1st-99th percentile for one-sided)", "floats", count=2)
+    cmap: str = option("cmap", "auto", "matplotlib colormap name; auto = RdBu_r for signed data, viridis for one-sided (as the plot step)", "str")
     shade: Any = option("shade", "auto", "shaded relief under the map: yes, no, auto = when the product has a height", "bool_or_path")
     dem: Path = option("dem", "none", "DEM file for the relief (any product with heights)", "path")
     fault: Path = option("fault", "none", "fault file (shp, GeoJSON, GeoPackage, KML, GMT multi-segment lon lat text)", "path")
@@ -60,8 +60,7 @@ def plan(cfg: ViewConfig, ctx: RunContext) -> Plan:
         result.need(ctx, key, path)
     if isinstance(cfg.shade, Path):
         result.problem("shade", f"'{cfg.shade}' is not yes/no/auto; give a DEM file with mimtpy.view.dem")
-    if cfg.start_date and cfg.end_date and cfg.start_date >= cfg.end_date:
-        result.problem("endDate", f"{cfg.end_date} is not after startDate {cfg.start_date}")
+    result.period(cfg.start_date, cfg.end_date)
     result.writable(ctx, "exportDir", ctx.resolve(cfg.export_dir))
     result.notes.append(f"serves a viewer of {', '.join(cfg.dataset) if cfg.dataset else 'the products made before'}"
                         f" on 127.0.0.1:{cfg.port} until interrupted")
@@ -76,7 +75,7 @@ def settings(cfg: ViewConfig, ctx: RunContext):
     if not paths:
         raise InputError("mimtpy.view: nothing to show; set mimtpy.view.DataSet or enable a step that makes products")
     files = {k: ctx.resolve(getattr(cfg, k)) if getattr(cfg, k) else None for k in ("dem", "fault", "shpdir", "gnss")}
-    return ViewerSettings(tuple(paths), cfg.type, cfg.start_date, cfg.end_date, cfg.vlim, cfg.colormap,
+    return ViewerSettings(tuple(paths), cfg.type, cfg.start_date, cfg.end_date, cfg.vlim, cfg.cmap,
                           cfg.shade, files["dem"], files["fault"], files["shpdir"], cfg.fcolor, files["gnss"],
                           cfg.gnss_format, cfg.max_pixels, min(ctx.compute.max_memory, 1.0),
                           ctx.resolve(cfg.export_dir))

@@ -21,7 +21,7 @@ import numpy as np
 from mimtpy.core.dates import decimal_years, parse_date
 from mimtpy.errors import InputError
 from mimtpy.io.atomic import atomic_output
-from mimtpy.viz.maps import LINESTYLES, MapData, MapStyle, draw_map, save_figure
+from mimtpy.viz.maps import LINESTYLES, MapData, MapStyle, draw_map, map_colorbar, save_figure
 from mimtpy.viz.tsview.data import MapImage
 from mimtpy.viz.tsview.viewer import PointSeries
 
@@ -103,7 +103,7 @@ def write_map_png(image: MapImage, limits: tuple[float, float], style: MapStyle,
     shown = draw_map(ax, data, style)
     if relief is not None:
         shown.set_alpha(0.8)
-    fig.colorbar(shown, ax=ax, label=image.unit, shrink=0.8)
+    map_colorbar(fig, ax, shown, image.unit)
     for part in lines:
         ax.plot(part[:, 0], part[:, 1], LINESTYLES.get(style.fstyle, "-"), color=style.fcolor, lw=1.2)
     if point is not None:

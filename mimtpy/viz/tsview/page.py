@@ -40,6 +40,7 @@ from bokeh.plotting import figure
 
 from mimtpy.core.dates import parse_date
 from mimtpy.errors import InputError, MimtpyError
+from mimtpy.viz.maps import SIGNED_CMAP
 from mimtpy.viz.tsview import export
 from mimtpy.viz.tsview.data import MapImage
 from mimtpy.viz.tsview.viewer import PointSeries, Viewer
@@ -168,7 +169,8 @@ class Session:
         fig = figure(name="map", x_range=Range1d(w, e), y_range=Range1d(s, n), frame_width=width,
                      frame_height=height, tools="pan,wheel_zoom,box_zoom,reset", toolbar_location="above",
                      x_axis_label="Longitude (deg)", y_axis_label="Latitude (deg)")
-        self.mapper = LinearColorMapper(palette=palette(v.settings.colormap), low=-1, high=1, nan_color=(0, 0, 0, 0))
+        self.mapper = LinearColorMapper(palette=palette(v.settings.cmap or SIGNED_CMAP), low=-1, high=1,
+                                        nan_color=(0, 0, 0, 0))
         self.relief_source = ColumnDataSource({"relief": [], "x": [], "y": [], "dw": [], "dh": []})
         fig.image(image="relief", x="x", y="y", dw="dw", dh="dh", source=self.relief_source,
                   color_mapper=LinearColorMapper(palette="Greys256", low=0, high=1))
@@ -292,8 +294,9 @@ class Session:
         self.relief_source.data = ({k: d for k, d in _image_data(image, relief).items() if k != "image"}
                                    if relief is not None else {"relief": [], "x": [], "y": [], "dw": [], "dh": []})
         self.map_glyph.glyph.global_alpha = 0.8 if relief is not None else 1.0
-        low, high = v.limits(image)
-        self.mapper.low, self.mapper.high = low, high
+        scale = v.scale(image)
+        self.mapper.low, self.mapper.high = scale.vmin, scale.vmax
+        self.mapper.palette = palette(scale.cmap)
         self.colorbar.title = image.unit
         self.map_fig.title.text = image.title + (f" (every {image.k}th pixel)" if image.k > 1 else "") + note
         w, e, s, n = image.extent

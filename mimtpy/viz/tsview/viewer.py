@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mimtpy.errors import InputError, MimtpyError
-from mimtpy.viz.maps import MapStyle, color_limits, hillshade, shading_dem, vector_files
+from mimtpy.viz.maps import ColorScale, MapStyle, color_scale, hillshade, shading_dem, vector_files
 from mimtpy.viz.tsview.data import MAX_PIXELS, MapImage, Rate, Source, fit_rate, period_indices
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ QUICK_BYTES = 256 * 1024**2
 @dataclass(frozen=True)
 class ViewerSettings:
     """What the viewer shows: the files, the first map and period, the colour scale (the plot step's rules:
-    ``vlim`` in display units, else symmetric 98th percentile for diverging colormaps), relief, faults, GNSS,
+    ``vlim`` in display units, else :func:`mimtpy.viz.maps.color_scale`), relief, faults, GNSS,
     the decimation and memory budget, and the folder of the exports."""
 
     paths: tuple[Path, ...]
@@ -37,7 +37,7 @@ class ViewerSettings:
     start: str | None = None
     end: str | None = None
     vlim: tuple[float, float] | None = None
-    colormap: str = "RdBu_r"
+    cmap: str | None = None
     shade: bool | None = None
     dem: Path | None = None
     fault: Path | None = None
@@ -51,7 +51,7 @@ class ViewerSettings:
 
     @property
     def style(self) -> MapStyle:
-        return MapStyle(vlim=self.vlim, colormap=self.colormap, shade=self.shade, dem=self.dem, fault=self.fault,
+        return MapStyle(vlim=self.vlim, cmap=self.cmap, shade=self.shade, dem=self.dem, fault=self.fault,
                         shpdir=self.shpdir, fcolor=self.fcolor, gnss=self.gnss, gnss_format=self.gnss_format)
 
 
@@ -141,9 +141,14 @@ class Viewer:
         size = (epochs[-1] - epochs[0] + 1) * source.grid.length * source.grid.width * 4
         return size < QUICK_BYTES
 
+    def scale(self, image: MapImage) -> ColorScale:
+        """Colour limits and colormap of a map (the plot step's rules, :func:`mimtpy.viz.maps.color_scale`)."""
+        return color_scale(image.values, self.settings.style, image.kind)
+
     def limits(self, image: MapImage) -> tuple[float, float]:
-        """Colour limits of a map (the plot step's rules, :func:`mimtpy.viz.maps.color_limits`)."""
-        return color_limits(image.values, self.settings.style)
+        """Colour limits of a map (:meth:`scale`)."""
+        scale = self.scale(image)
+        return scale.vmin, scale.vmax
 
     def _cached(self, key, make):
         with self._lock:
