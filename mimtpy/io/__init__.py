@@ -61,8 +61,11 @@ READERS: list[Reader] = [
 ]
 
 
-def open_product(path: str | Path) -> Product:
-    """Open any supported product lazily; ProductError names the file and the problem."""
+def open_product(path: str | Path, mask: bool = True) -> Product:
+    """Open any supported product lazily; ProductError names the file and the problem.
+
+    ``mask``: apply the product's own mask (LiCSBAS/LiCSAR products; no effect on the formats read here yet).
+    """
     path = Path(path).expanduser()
     if not path.exists():
         raise ProductError(f"{path}: file not found")
