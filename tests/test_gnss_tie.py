@@ -349,3 +349,23 @@ def test_script_with_geotiff_frames_and_enu_rasters(tmp_path, capsys):
     ok = np.isfinite(est)
     assert ok.sum() > 2500 and abs(np.mean(est[ok] - true[ok])) < 5e-4
     assert np.median(np.abs(est[ok] - true[ok])) < 2e-3
+
+
+def test_mask_files_per_frame_and_no_mask(pair, tmp_path):
+    """A mask file per frame (0 = masked): the western part of the ascending frame is masked, so east there is
+    not solved; ``mask = no`` runs unmasked (the products here carry no mask of their own)."""
+    _folder, frames, gnss = pair
+    masks = []
+    for path in frames:
+        grid = open_product(path).grid
+        keep = np.ones(grid.shape, np.float32)
+        if "A1" in path.name:
+            keep[:, grid.lons() < 30.4] = 0
+        masks.append(str(write_geotiff(tmp_path / f"{path.stem}_mask.tif", keep, grid)))
+    masked = run_step(tmp_path / "m", frames, gnss=str(gnss), mask=", ".join(masks))
+    plain = run_step(tmp_path / "n", frames, gnss=str(gnss), mask="no")
+    a, b = open_product(masked["hz.h5"]), open_product(plain["hz.h5"])
+    west = np.broadcast_to(a.grid.lons()[None, :] < 30.4, a.grid.shape)
+    assert np.isnan(a.read("velocity")[west]).all()
+    assert np.isfinite(b.read("velocity")[west]).sum() > 1000
+    assert_within_noise(*against_truth(masked, "hz"), min_valid=1500)

@@ -409,7 +409,10 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / ("overlap" if overlap else "horzvert")
     paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
-    gnss = _path(str(cfg.gnss), ctx) if cfg.gnss and not overlap else None
+    if cfg.gnss and (overlap or cfg.timeseries):
+        raise InputError("mimtpy.horzvert.gnss: the GNSS tie is for velocities of ascending and descending frames "
+                         "(generate_horzvert.py with timeseries = no)")
+    gnss = _path(str(cfg.gnss), ctx) if cfg.gnss else None
     north_path = _path(str(cfg.north), ctx) if cfg.north else None
     stations = _gnss_stations(gnss) if gnss else None
     if north_path is None and stations is not None:

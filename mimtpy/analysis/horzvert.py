@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from mimtpy.config import SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step
+from mimtpy.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
 def run(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     """Decompose the DataSet tracks; returns the files written (or found up to date)."""
     if cfg.timeseries:
+        if cfg.gnss:
+            raise InputError("mimtpy.horzvert.gnss: the GNSS tie is for velocities; set timeseries = no")
         from mimtpy.analysis.horzvert_ts import run_timeseries
         return run_timeseries(cfg, ctx)
     from mimtpy.analysis.decompose import run_decomposition
