@@ -293,7 +293,7 @@ def test_table_without_vertical_or_std(tmp_path):
 
 
 def test_tiny_memory_budget_gives_the_same_result(four, tmp_path):
-    folder, frames = four
+    _folder, frames = four
     lon, lat = spread((40.05, 41.0, 30.1, 30.9), 30, seed=9)
     gnss = station_table(tmp_path / "g.csv", lon, lat)
     one = run_step(tmp_path / "one", frames, gnss=str(gnss))
@@ -306,7 +306,7 @@ def test_tiny_memory_budget_gives_the_same_result(four, tmp_path):
 
 
 def test_bad_gnss_inputs_are_clear_errors_and_write_nothing(four, tmp_path):
-    folder, frames = four
+    _folder, frames = four
     outside = station_table(tmp_path / "faraway.csv", np.array([10.0, 10.2, 10.4]), np.array([5.0, 5.1, 5.2]))
     with pytest.raises(InputError, match=r"faraway\.csv: none of its 3 GNSS stations lies on InSAR data"):
         run_step(tmp_path / "a", frames, gnss=str(outside))
@@ -334,7 +334,8 @@ def test_script_with_geotiff_frames_and_enu_rasters(tmp_path, capsys):
         grid, los, _inc, _az, vec, _err = frame_data(spec, rng)
         tags = {"FILE_TYPE": "velocity", "UNIT": "mm/yr"}
         args.append(str(write_geotiff(tmp_path / f"{spec.name}_vel.geo.tif", 1e3 * los, grid, tags)))
-        enu += [str(write_geotiff(tmp_path / f"{spec.name}_{c}.geo.tif", v, grid)) for c, v in zip("ENU", vec, strict=True)]
+        enu += [str(write_geotiff(tmp_path / f"{spec.name}_{c}.geo.tif", v, grid))
+                for c, v in zip("ENU", vec, strict=True)]
         enu.append(",")
     lon, lat = spread((40.05, 40.7, 30.1, 30.9), 20, seed=5)
     gnss = station_table(tmp_path / "gnss.csv", lon, lat)

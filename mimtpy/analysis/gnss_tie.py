@@ -17,12 +17,14 @@ Every frame k gets a correction ``c_k(x, y) = sum_j p_kj b_j(x, y)`` with the ba
   interpolated at the cell (linear between stations, nearest outside; zero for frames of the same geometry),
   weight from the scatter of the cells about a plane (at least 0.5 mm/yr).
 
-So frames without stations are tied through their neighbours. Stations whose normalised residual (residual / std) exceeds
-4 times max(1, the robust (MAD) scale of all normalised residuals) are rejected one at a time. ``auto`` chooses the model
-of each frame by leave-one-out cross-validation over its stations (each station predicted by the joint
-solution without it; a model needs one more station than its coefficients); the simplest model whose mean
-squared normalised error is within one standard error of the best is kept, so noise is not fitted. The parameter covariance is ``(A^T W A)^-1`` scaled by the reduced chi-square
-when above 1; the std of a correction at a pixel is ``sqrt(b^T C b)``.
+So frames without stations are tied through their neighbours. Stations whose normalised residual (residual /
+std) exceeds 4 times max(1, the robust (MAD) scale of all normalised residuals) are rejected one at a time.
+``auto`` chooses the model of each frame by leave-one-out cross-validation over its stations (each station
+predicted by the joint solution without it; a model needs one more station than its coefficients): from offset,
+the next model (plane, then quadratic) is taken only when it lowers the squared normalised errors of the same
+stations by more than half a standard error of that paired difference (``SELECT_T``), so noise is rarely
+fitted. The parameter covariance is ``(A^T W A)^-1`` scaled by the reduced chi-square when above 1; the std of
+a correction at a pixel is ``sqrt(b^T C b)``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ TERMS = {"offset": ("1",), "plane": ("1", "x_km", "y_km"),
 CELLS = 8                   # overlap cells per side
 MIN_SIGMA = 1e-4            # m/yr, floor of a station's std
 MIN_LINK_SIGMA = 5e-4       # m/yr, floor of an overlap cell's std
+SELECT_T = 0.5             # auto: a more complex model must lower the paired LOO errors by > SELECT_T standard errors
 REJECT = 4.0                # outlier threshold on normalised residuals (times their robust scale, at least 1)
 
 
@@ -377,9 +380,10 @@ def _loo(frames, obs, links, models, stations, k: int) -> np.ndarray | None:
 
 
 def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[str, float]]]:
-    """Per frame, the simplest model whose mean squared normalised leave-one-out error is within one standard
-    error of the best (the one-standard-error rule); offset for frames with fewer than 2 stations. Returns the
-    models and, per frame, the RMS leave-one-out error (m/yr) of each candidate."""
+    """Per frame, by leave-one-out cross-validation over its stations: starting from offset, the next model
+    (plane, then quadratic) is taken when it lowers the squared normalised prediction errors of the same
+    stations by more than SELECT_T standard errors of that paired difference; offset for frames with fewer than 2
+    stations. Returns the models and, per frame, the RMS leave-one-out error (m/yr) of each candidate."""
     models = ["offset"] * len(frames)
     cv: list[dict[str, float]] = [{} for _ in frames]
     for _ in range(2):
@@ -392,13 +396,14 @@ def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[s
                 if z is not None:
                     scores[m] = z
             cv[k] = {m: float(np.sqrt(np.mean((z * sigma) ** 2))) for m, z in scores.items()}
-            if not scores:
-                models[k] = "offset"
-                continue
-            mse = {m: float(np.mean(z**2)) for m, z in scores.items()}
-            best = min(mse, key=mse.get)
-            limit = mse[best] + float(np.std(scores[best] ** 2)) / np.sqrt(scores[best].size)
-            models[k] = next(m for m in MODELS if m in mse and mse[m] <= limit)
+            chosen = "offset"
+            for m in MODELS[1:]:
+                if m not in scores or chosen not in scores:
+                    break
+                gain = scores[chosen] ** 2 - scores[m] ** 2
+                if np.mean(gain) > SELECT_T * np.std(gain, ddof=1) / np.sqrt(gain.size):
+                    chosen = m
+            models[k] = chosen
     return models, cv
 
 
