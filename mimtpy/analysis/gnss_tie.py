@@ -275,34 +275,44 @@ def _vector_at(frame: Frame, lat: float, lon: float) -> np.ndarray:
 # --- the joint solution ---------------------------------------------------------------------------------------
 
 def _system(frames: list[Frame], obs: list[StationObs], links: list[Link], models: list[str],
-            stations: Stations, skip: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """Weighted design, observations, sigma and the column offset of each frame."""
+            stations: Stations) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int], dict[int, int]]:
+    """Design, observations, sigma, the column offset of each frame and the row of each used station."""
     offsets = np.cumsum([0] + [len(TERMS[m]) for m in models]).tolist()
-    rows, ys, sig = [], [], []
-    for n, o in enumerate(obs):
-        if o.status != "used" or n == skip:
+    used = [n for n, o in enumerate(obs) if o.status == "used"]
+    a = np.zeros((len(used) + sum(lk.y.size for lk in links), offsets[-1]))
+    y = np.zeros(a.shape[0])
+    sigma = np.zeros(a.shape[0])
+    rows = {n: r for r, n in enumerate(used)}
+    for k, frame in enumerate(frames):
+        mine = [n for n in used if obs[n].frame == k]
+        if not mine:
             continue
-        x, y = local_km(stations.lon[o.station], stations.lat[o.station], *frames[o.frame].centre)
-        row = np.zeros(offsets[-1])
-        row[offsets[o.frame]:offsets[o.frame + 1]] = basis(models[o.frame], x, y)[0]
-        rows.append(row)
-        ys.append(o.y)
-        sig.append(o.sigma)
+        st = [obs[n].station for n in mine]
+        x, yk = local_km(stations.lon[st], stations.lat[st], *frame.centre)
+        a[[rows[n] for n in mine], offsets[k]:offsets[k + 1]] = basis(models[k], x, yk)
+    y[:len(used)] = [obs[n].y for n in used]
+    sigma[:len(used)] = [obs[n].sigma for n in used]
+    r = len(used)
     for link in links:
         xi, yi = local_km(link.lon, link.lat, *frames[link.i].centre)
         xj, yj = local_km(link.lon, link.lat, *frames[link.j].centre)
-        block = np.zeros((link.y.size, offsets[-1]))
-        block[:, offsets[link.i]:offsets[link.i + 1]] = basis(models[link.i], xi, yi)
-        block[:, offsets[link.j]:offsets[link.j + 1]] = -basis(models[link.j], xj, yj)
-        rows += list(block)
-        ys += list(link.y)
-        sig += [link.sigma] * link.y.size
-    return np.array(rows).reshape(-1, offsets[-1]), np.array(ys), np.array(sig), offsets
+        sl = slice(r, r + link.y.size)
+        a[sl, offsets[link.i]:offsets[link.i + 1]] = basis(models[link.i], xi, yi)
+        a[sl, offsets[link.j]:offsets[link.j + 1]] -= basis(models[link.j], xj, yj)
+        y[sl], sigma[sl] = link.y, link.sigma
+        r += link.y.size
+    return a, y, sigma, offsets, rows
 
 
-def _solve(frames, obs, links, models, stations, skip=None) -> tuple[list[np.ndarray], list[np.ndarray], float] | None:
-    """Parameters and covariance per frame, reduced chi-square; None when the system is rank-deficient."""
-    a, y, sigma, offsets = _system(frames, obs, links, models, stations, skip)
+def _solve(frames, obs, links, models, stations, skip: int | None = None, system=None
+           ) -> tuple[list[np.ndarray], list[np.ndarray], float] | None:
+    """Parameters and covariance per frame, reduced chi-square; None when the system is rank-deficient.
+    ``skip``: the index (in ``obs``) of a used station left out; ``system``: a prebuilt :func:`_system`."""
+    a, y, sigma, offsets, rows = system or _system(frames, obs, links, models, stations)
+    if skip is not None:
+        keep = np.ones(a.shape[0], bool)
+        keep[rows[skip]] = False
+        a, y, sigma = a[keep], y[keep], sigma[keep]
     if a.shape[0] < a.shape[1]:
         return None
     aw, yw = a / sigma[:, None], y / sigma
@@ -368,11 +378,12 @@ def _reject_outliers(frames, obs, links, models, stations) -> None:
 def _loo(frames, obs, links, models, stations, k: int) -> np.ndarray | None:
     """Normalised leave-one-out prediction errors (error / std) of frame k's used stations; None when a
     system without one of them is not solvable."""
+    system = _system(frames, obs, links, models, stations)
     z = []
     for n, o in enumerate(obs):
         if o.frame != k or o.status != "used":
             continue
-        solved = _solve(frames, obs, links, models, stations, skip=n)
+        solved = _solve(frames, obs, links, models, stations, skip=n, system=system)
         if solved is None:
             return None
         z.append((o.y - _predict(frames, models, solved[0], stations, o)) / o.sigma)
