@@ -34,7 +34,7 @@ class HorzvertConfig(SectionConfig):
                              "paths")
     enu: tuple = option("enu", "none", "LiCSAR/LiCSBAS unit-vector rasters 'E.tif N.tif U.tif' per track, tracks separated by commas", "paths")
     north: Path = option("north", "none", "GNSS north velocity: a grid (.tif/.h5, m/yr) or a GNSS table (GLOBK .vel, UNR MIDAS, CSV lon,lat,vn[,sn] in mm/yr); then east, north and up are all given", "path")
-    gnss: Path = option("gnss", "none", "GNSS velocity table (GLOBK .vel, UNR MIDAS, CSV lon,lat,ve,vn[,vu,se,sn,su,site] in mm/yr) that ties every frame to the GNSS reference frame (jointly with the overlaps of frames of the same look); north is then interpolated from it unless north is given", "path")
+    gnss: Path = option("gnss", "none", "GNSS velocity table (GLOBK .vel, UNR MIDAS, GMT psvelo, or CSV lon,lat,ve,vn[,vu,se,sn,su,site] in mm/yr) that ties every frame to the GNSS reference frame (jointly with the overlaps of frames of the same look); north is then interpolated from it unless north is given", "path")
     tie_model: str = option("tieModel", "auto", "correction fitted per frame in the GNSS tie: offset, plane, quadratic (in east/north km), or auto = chosen per frame by leave-one-out cross-validation over its stations",
                             "choice", choices=("offset", "plane", "quadratic", "auto"))
     tie_radius: float = option("tieRadius", "1.0", "radius in km of the InSAR window around a station (robust median, outliers rejected by MAD; at least the 3x3 pixels around it)", "float", lo=0, hi=100)

@@ -9,7 +9,10 @@ Formats (``fmt`` = auto picks by content):
   start, end, duration, epochs, good epochs, pairs, ve, vn, vu, se, sn, su (m/yr), …, lat, lon, height
   (lon in 0..360 is wrapped to -180..180).
 * ``csv``: a header row naming the columns (``lon, lat, ve, vn, vu, se, sn, su, site``; any order,
-  lon/lat required) in mm/yr, comma or whitespace separated.
+  lon/lat required) in mm/yr, comma or whitespace separated. Common variants of the names are understood
+  (``Ve``, ``vel_e``, ``east``, ``sig_ve``, ``ve_err``, ``sigma_e``, ``std_vn``, ``vup``, ``station``, ...,
+  with or without a ``_mm/yr`` suffix).
+* ``psvelo``: GMT ``psvelo -Se`` text without a header: ``lon lat ve vn se sn [rho] [site]`` in mm/yr.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from mimtpy.errors import ProductError
 
-FORMATS = ("globk", "midas", "csv")
+FORMATS = ("globk", "midas", "csv", "psvelo")
 
 
 @dataclass
@@ -66,10 +69,13 @@ def guess_format(path: Path, lines: list[str]) -> str:
     if len(first) >= 25 and not _is_number(first[0]) and _is_number(first[8]):
         return "midas"
     header = {re.sub(r"[^a-z]", "", w.lower()) for w in data[0].replace(",", " ").split()}
-    if header & {"lon", "longitude"} and header & {"lat", "latitude"}:
+    if header & {"lon", "longitude", "long"} and header & {"lat", "latitude"}:
         return "csv"
+    if len(first) >= 6 and all(_is_number(x) for x in first[:6]) and (len(first) <= 7 or not _is_number(first[7])):
+        return "psvelo"
     raise ProductError(f"{path}: unknown GNSS table format; accepted: {', '.join(FORMATS)} "
-                       "(GLOBK .vel, UNR MIDAS velocities, or CSV with a header lon,lat,ve,vn[,vu,se,sn,su,site])")
+                       "(GLOBK .vel, UNR MIDAS velocities, CSV with a header lon,lat,ve,vn[,vu,se,sn,su,site], or "
+                       "GMT psvelo lon lat ve vn se sn [rho] [site])")
 
 
 def _is_number(text: str) -> bool:
@@ -92,7 +98,7 @@ def read_stations(path: str | Path, fmt: str = "auto") -> Stations:
         raise ProductError(f"{path}: GNSS format '{fmt}' unknown; accepted: auto, {', '.join(FORMATS)}")
     rows = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("*", "#"))]
     try:
-        stations = {"globk": _globk, "midas": _midas, "csv": _csv}[fmt](rows)
+        stations = {"globk": _globk, "midas": _midas, "csv": _csv, "psvelo": _psvelo}[fmt](rows)
     except (ValueError, IndexError) as err:
         raise ProductError(f"{path}: not a valid {fmt} GNSS table: {err}") from None
     if len(stations) == 0:
@@ -124,15 +130,33 @@ def _midas(rows: list[str]) -> Stations:
     return _from_rows(out, scale=1.0)
 
 
+def _column_name(text: str) -> str:
+    """The canonical name (lon, lat, ve, vn, vu, se, sn, su, site) of a CSV header cell, else the cell lowered."""
+    h = re.sub(r"[^a-z]", "", text.lower())
+    h = re.sub(r"(mmyr|mmyear|mmpery|mmperyr|mmperyear)$", "", h) or h
+    fixed = {"longitude": "lon", "long": "lon", "lng": "lon", "latitude": "lat", "name": "site", "station": "site",
+             "stat": "site", "id": "site", "code": "site", "sitename": "site"}
+    if h in fixed:
+        return fixed[h]
+    for c, word in (("e", "east"), ("n", "north"), ("u", "up")):
+        words = (c, word, "h" if c == "u" else c, "vert" if c == "u" else c)
+        for w in words:
+            if h in (f"v{w}", f"vel{w}", f"{w}vel", f"{w}rate", f"rate{w}"):
+                return f"v{c}"
+            if h in (f"s{w}", f"sv{w}", f"sig{w}", f"sigv{w}", f"sigma{w}", f"sigmav{w}", f"std{w}", f"stdv{w}",
+                     f"dv{w}", f"err{w}", f"errv{w}", f"v{w}sig", f"v{w}err", f"v{w}std", f"v{w}sigma", f"{w}sig",
+                     f"{w}err", f"{w}std", f"{w}velsig", f"{w}velerr", f"sig{w}vel", f"v{w}error", f"{w}error"):
+                return f"s{c}"
+    return h
+
+
 def _csv(rows: list[str]) -> Stations:
     comma = "," in rows[0]
 
     def split(text: str) -> list[str]:
         return [x.strip() for x in text.split(",")] if comma else text.split()
 
-    header = [re.sub(r"[^a-z]", "", h.lower()) for h in split(rows[0])]
-    alias = {"longitude": "lon", "long": "lon", "latitude": "lat", "name": "site", "station": "site"}
-    header = [alias.get(h, h) for h in header]
+    header = [_column_name(h) for h in split(rows[0])]
     if "lon" not in header or "lat" not in header:
         raise ValueError("the header must name lon and lat")
     out = []
@@ -141,6 +165,18 @@ def _csv(rows: list[str]) -> Stations:
         values = [float(cells[k]) if cells.get(k, "") != "" else np.nan
                   for k in ("lon", "lat", "ve", "vn", "vu", "se", "sn", "su")]
         out.append((cells.get("site", f"S{len(out):03d}"), *values))
+    return _from_rows(out, scale=1e-3)
+
+
+def _psvelo(rows: list[str]) -> Stations:
+    out = []
+    for row in rows:
+        parts = row.split()
+        if len(parts) < 6 or not all(_is_number(x) for x in parts[:6]):
+            continue
+        v = [float(x) for x in parts[:6]]
+        site = parts[-1] if len(parts) > 6 and not _is_number(parts[-1]) else f"S{len(out):03d}"
+        out.append((site, v[0], v[1], v[2], v[3], np.nan, v[4], v[5], np.nan))
     return _from_rows(out, scale=1e-3)
 
 
