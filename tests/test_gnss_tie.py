@@ -370,3 +370,21 @@ def test_mask_files_per_frame_and_no_mask(pair, tmp_path):
     assert np.isnan(a.read("velocity")[west]).all()
     assert np.isfinite(b.read("velocity")[west]).sum() > 1000
     assert_within_noise(*against_truth(masked, "hz"), min_valid=1500)
+
+
+def test_four_frames_without_gnss_are_tied_to_the_reference_point_through_overlaps(tmp_path):
+    """No GNSS, frames sharing no reference point: each frame's datum (a constant per frame) is removed: at the
+    reference point where it has data, through the overlaps elsewhere, so the result equals that of the same
+    frames without their constants (noise-free)."""
+    specs = [Spec(s.name, s.look, s.snwe, s.track, s.step, ramp) for s, ramp in
+             zip((A1, A2, D1, D2), ((0.005,), (-0.006,), (-0.003,), (0.004,)), strict=True)]
+    shifted = write_frames(tmp_path / "shifted", specs, noise=0.0)
+    for s in specs:
+        s.ramp = (0.0,)
+    plain = write_frames(tmp_path / "plain", specs, noise=0.0)
+    out = [open_product(run_step(tmp_path / name, frames, referencepoint="40.3, 30.5")["hz.h5"])
+           for name, frames in (("a", shifted), ("b", plain))]
+    a, b = out[0].read("velocity"), out[1].read("velocity")
+    assert np.isfinite(a).sum() > 4000 and np.isfinite(a[:20]).sum() > 500          # the north (A2, D2) solved
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert float(out[0].attrs["REF_LAT"]) == 40.3 and out[0].attrs["TIE_MODELS"] == "offset offset offset offset"

@@ -477,10 +477,12 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
             refs = [reference.value_at(o, grid, *point, str(s.path), layer=0) if subtract else None
                     for o, s in zip(obs, sources, strict=True)]
         except InputError as err:
-            if len(sources) <= 2:
+            start = cfg.reference_point or reference.product_point(open_product(sources[0].path))
+            if len(sources) <= 2 or start is None:
                 raise
-            raise InputError(f"{err}; frames that share no reference point are tied by mimtpy.horzvert.gnss "
-                             "(a GNSS table)") from None
+            logger.info("%s: tying the frames to the reference point %.5f, %.5f through their overlaps", err, *start)
+            tie = _tie_to_point(cfg, ctx, sources, looks, start, grid, inputs)
+            point, refs = start, [None] * len(sources)
     func = functools.partial(decompose_block, count=len(sources), refs=refs, has_std=[s.has_std for s in sources],
                              azimuth=cfg.azimuth, weighted=cfg.weighted, looks=looks, tied=tie is not None)
     quantity, unit = sources[0].quantity, sources[0].unit
@@ -489,13 +491,14 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     base.update(grid.to_attrs(), FILE_TYPE=quantity, UNIT=unit, INPUT_TRACKS=" ".join(str(p) for p in paths),
                 HORZ_AZIMUTH=-90.0 if north_path else cfg.azimuth, **reference.attrs_for(point, grid))
     if tie is not None:
-        base.update(GNSS_TIE=str(gnss), TIE_MODELS=" ".join(tie.models))
+        base.update(TIE_MODELS=" ".join(tie.models),
+                    **({"GNSS_TIE": str(gnss)} if gnss else {"TIE": "frames tied to REF_LAT/REF_LON through overlaps"}))
     tally = _Tally()
     probe = None
     written = []
     with contextlib.ExitStack() as stack:
         writers: list = [tally]
-        if tie is not None:
+        if gnss:
             from mimtpy.analysis.gnss_tie_report import StationProbe, station_order
 
             order = station_order(tie)
@@ -518,7 +521,7 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
                        out_bytes_per_row=grid.width * 4 * (2 * len(comps) + 1))
         if tally.solved == 0:
             raise InputError(f"the tracks {', '.join(str(p) for p in paths)} have no valid pixel in common")
-        if tie is not None:
+        if gnss:
             from mimtpy.analysis import gnss_tie_report as report
 
             east, up = probe.medians("hz"), probe.medians("up")
@@ -531,8 +534,30 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     return written
 
 
-def _tie(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str], stations, gnss: Path,
-         grid: Grid, inputs: dict[str, ArrayLike]):
+def _tie_to_point(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str] | None,
+                  point: tuple[float, float], grid: Grid, inputs: dict[str, ArrayLike]):
+    """Frames that share no reference point (no GNSS): an offset per frame, from the 3x3 median at ``point`` where
+    a frame has data there, and through the overlaps of frames of the same look for the others (the tie of
+    :mod:`mimtpy.analysis.gnss_tie` with one station of zero velocity at the point)."""
+    from mimtpy.io.gnss import Stations
+
+    if looks is None:
+        raise InputError("frames that share no reference point need ascending and descending frames with a known "
+                         f"look direction: {', '.join(str(s.path) for s in sources)}")
+    one = np.ones(1)
+    stations = Stations(["REF"], one * point[1], one * point[0], 0 * one, 0 * one, 0 * one, 1e-4 * one, 1e-4 * one,
+                        1e-4 * one)
+    cfg = dataclasses.replace(cfg, tie_model="offset", tie_radius=0.0)
+    try:
+        return _tie(cfg, ctx, sources, looks, stations, f"the reference point {point[0]:.5f}, {point[1]:.5f}", grid,
+                    inputs)
+    except InputError as err:
+        raise InputError(f"the frames share no reference point and cannot be tied to one through their overlaps "
+                         f"({err}); give referencepoint inside frames of both looks, or a GNSS table (gnss)") from None
+
+
+def _tie(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str], stations,
+         gnss: Path | str, grid: Grid, inputs: dict[str, ArrayLike]):
     """Solve the GNSS tie of the frames and add each frame's correction on ``grid`` to ``inputs`` (``tie<i>``)."""
     from mimtpy.analysis.gnss_tie import Frame, correction_block, tie_frames
     from mimtpy.ops.paths import unique_names

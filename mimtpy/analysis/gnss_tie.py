@@ -419,7 +419,7 @@ def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[s
 
 
 def tie_frames(frames: list[Frame], stations: Stations, model: str, radius_km: float, grid: Grid,
-               max_memory: float, min_overlap: int, source: Path) -> Tie:
+               max_memory: float, min_overlap: int, source: Path | str) -> Tie:
     """Solve the tie of ``frames`` to ``stations`` (``model`` = offset | plane | quadratic | auto).
 
     ``grid`` is where the overlaps are sampled (the union of the frames). InputError naming ``source`` when
