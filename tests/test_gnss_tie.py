@@ -370,6 +370,10 @@ def test_mask_files_per_frame_and_no_mask(pair, tmp_path):
     assert np.isnan(a.read("velocity")[west]).all()
     assert np.isfinite(b.read("velocity")[west]).sum() > 1000
     assert_within_noise(*against_truth(masked, "hz"), min_valid=1500)
+    lon, _lat = spread((40.05, 40.7, 30.1, 30.9), 24, seed=5)       # the stations of the fixture
+    a1 = json.loads(masked["tie.json"].read_text())["frames"][0]
+    assert a1["name"] == "A1" and len(a1["stations_without_data"]) == int(np.sum(lon < 30.39)) > 3
+    assert all(site not in a1["stations_used"] for site in a1["stations_without_data"])
 
 
 def test_four_frames_without_gnss_are_tied_to_the_reference_point_through_overlaps(tmp_path):

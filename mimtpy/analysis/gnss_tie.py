@@ -161,8 +161,9 @@ def station_observations(frames: list[Frame], stations: Stations, radius_km: flo
             r, c = frame.grid.lalo_to_rowcol(float(stations.lat[s]), float(stations.lon[s]))
             vec = enu[:, r - rows.start, c - cols.start]
             if not np.isfinite(vec).all():
-                with np.errstate(all="ignore"):
-                    vec = np.nanmean(np.where(inside, enu, np.nan).reshape(3, -1), axis=1)
+                window = np.where(inside, enu, np.nan).reshape(3, -1)
+                ok = np.isfinite(window).all(axis=0)
+                vec = window[:, ok].mean(axis=1) if ok.any() else np.full(3, np.nan)
             sub = stations.subset(np.arange(len(stations)) == s)
             los, los_std, _ = gnss_los(sub, *(np.array([v]) for v in vec))
             ok = count > 0 and np.isfinite(vec).all() and np.isfinite(los[0])
