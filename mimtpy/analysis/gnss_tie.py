@@ -20,11 +20,12 @@ Every frame k gets a correction ``c_k(x, y) = sum_j p_kj b_j(x, y)`` with the ba
 So frames without stations are tied through their neighbours. Stations whose normalised residual (residual /
 std) exceeds 4 times max(1, the robust (MAD) scale of all normalised residuals) are rejected one at a time.
 ``auto`` chooses the model of each frame by leave-one-out cross-validation over its stations (each station
-predicted by the joint solution without it; a model needs one more station than its coefficients): from offset,
-the next model (plane, then quadratic) is taken only when it lowers the squared normalised errors of the same
-stations by more than half a standard error of that paired difference (``SELECT_T``), so noise is rarely
-fitted. The parameter covariance is ``(A^T W A)^-1`` scaled by the reduced chi-square when above 1; the std of
-a correction at a pixel is ``sqrt(b^T C b)``.
+predicted by the joint solution without it). A model is a candidate when the frame has at least twice as many
+stations as the model has coefficients (plane 6, quadratic 12); a plane replaces the offset when its leave-one-out
+errors are smaller, a quadratic replaces the plane only when it lowers the squared normalised errors of the same
+stations by more than one standard error of that paired difference (``MIN_STATIONS``, ``SELECT_T``): a
+quadratic extrapolates badly where the stations do not reach. The parameter covariance is ``(A^T W A)^-1``
+scaled by the reduced chi-square when above 1; the std of a correction at a pixel is ``sqrt(b^T C b)``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ TERMS = {"offset": ("1",), "plane": ("1", "x_km", "y_km"),
 CELLS = 8                   # overlap cells per side
 MIN_SIGMA = 1e-4            # m/yr, floor of a station's std
 MIN_LINK_SIGMA = 5e-4       # m/yr, floor of an overlap cell's std
-SELECT_T = 0.5             # auto: a more complex model must lower the paired LOO errors by > SELECT_T standard errors
+#: auto: stations a frame needs before a model is a candidate (twice its coefficients)
+MIN_STATIONS = {"offset": 2, "plane": 6, "quadratic": 12}
+#: auto: standard errors by which a model must lower the paired leave-one-out errors of the simpler one
+SELECT_T = {"plane": 0.0, "quadratic": 1.0}
 REJECT = 4.0                # outlier threshold on normalised residuals (times their robust scale, at least 1)
 
 
@@ -392,16 +396,16 @@ def _loo(frames, obs, links, models, stations, k: int) -> np.ndarray | None:
 
 
 def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[str, float]]]:
-    """Per frame, by leave-one-out cross-validation over its stations: starting from offset, the next model
-    (plane, then quadratic) is taken when it lowers the squared normalised prediction errors of the same
-    stations by more than SELECT_T standard errors of that paired difference; offset for frames with fewer than 2
-    stations. Returns the models and, per frame, the RMS leave-one-out error (m/yr) of each candidate."""
+    """Per frame, by leave-one-out cross-validation over its stations (see the module docstring): from offset,
+    the next model is taken when it lowers the squared normalised prediction errors of the same stations by more
+    than ``SELECT_T`` standard errors of that paired difference; candidates need ``MIN_STATIONS`` stations.
+    Returns the models and, per frame, the RMS leave-one-out error (m/yr) of each candidate."""
     models = ["offset"] * len(frames)
     cv: list[dict[str, float]] = [{} for _ in frames]
     for _ in range(2):
         for k in range(len(frames)):
             sigma = np.array([o.sigma for o in obs if o.frame == k and o.status == "used"])
-            candidates = [m for m in MODELS if sigma.size >= len(TERMS[m]) + 1]
+            candidates = [m for m in MODELS if sigma.size >= MIN_STATIONS[m]]
             scores = {}
             for m in candidates:
                 z = _loo(frames, obs, links, [*models[:k], m, *models[k + 1:]], stations, k)
@@ -413,7 +417,7 @@ def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[s
                 if m not in scores or chosen not in scores:
                     break
                 gain = scores[chosen] ** 2 - scores[m] ** 2
-                if np.mean(gain) > SELECT_T * np.std(gain, ddof=1) / np.sqrt(gain.size):
+                if np.mean(gain) > SELECT_T[m] * np.std(gain, ddof=1) / np.sqrt(gain.size):
                     chosen = m
             models[k] = chosen
     return models, cv
