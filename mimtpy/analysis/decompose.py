@@ -446,7 +446,8 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
         if len(directions) != 1:
             raise InputError(f"overlap2horz_vert is for two tracks of one look direction; got {sorted(directions)} "
                              "(use generate_horzvert.py for ascending + descending)")
-    looks = None if overlap else [frame_look(s) for s in sources]
+    # the look of each frame matters for N frames (a pixel needs both) and the tie (overlaps of one look only)
+    looks = None if overlap or (len(sources) <= 2 and not gnss) else [frame_look(s) for s in sources]
     if looks is not None and (len(set(looks)) < 2 or "" in looks):
         looks = None
     if gnss and looks is None:
