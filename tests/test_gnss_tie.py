@@ -292,17 +292,19 @@ def test_table_without_vertical_or_std(tmp_path):
     assert_within_noise(est, true, std, min_valid=2000)
 
 
-def test_tiny_memory_budget_gives_the_same_result(four, tmp_path):
+def test_tiny_memory_budget_threads_and_dask_give_the_same_result(four, tmp_path):
     _folder, frames = four
     lon, lat = spread((40.05, 41.0, 30.1, 30.9), 30, seed=9)
     gnss = station_table(tmp_path / "g.csv", lon, lat)
     one = run_step(tmp_path / "one", frames, gnss=str(gnss))
     many = run_step(tmp_path / "many", frames, ComputeConfig(max_memory=0.0002, num_worker="2"), gnss=str(gnss))
-    for name in ("hz.h5", "up.h5", "north.h5", "cond.h5"):
-        a, b = open_product(one[name]), open_product(many[name])
-        for ds in a.datasets:
-            np.testing.assert_array_equal(a.read(ds), b.read(ds))
-    assert json.loads(one["tie.json"].read_text())["frames"] == json.loads(many["tie.json"].read_text())["frames"]
+    dask = run_step(tmp_path / "dask", frames, ComputeConfig(cluster="local", num_worker="2"), gnss=str(gnss))
+    for other in (many, dask):
+        for name in ("hz.h5", "up.h5", "north.h5", "cond.h5"):
+            a, b = open_product(one[name]), open_product(other[name])
+            for ds in a.datasets:
+                np.testing.assert_array_equal(a.read(ds), b.read(ds))
+        assert json.loads(one["tie.json"].read_text())["frames"] == json.loads(other["tie.json"].read_text())["frames"]
 
 
 def test_bad_gnss_inputs_are_clear_errors_and_write_nothing(four, tmp_path):
