@@ -394,3 +394,33 @@ def test_four_frames_without_gnss_are_tied_to_the_reference_point_through_overla
     assert np.isfinite(a).sum() > 4000 and np.isfinite(a[:20]).sum() > 500          # the north (A2, D2) solved
     np.testing.assert_allclose(a, b, atol=1e-6)
     assert float(out[0].attrs["REF_LAT"]) == 40.3 and out[0].attrs["TIE_MODELS"] == "offset offset offset offset"
+
+
+def test_adjacent_tracks_of_one_look_are_tied_with_their_different_line_of_sight():
+    """Two ascending tracks side by side: in their overlap one is at far range, the other at near range, so the
+    true LOS differ by (e_1 - e_2) . v (about 1 mm/yr here). The second track holds no station; its offset is
+    recovered through the overlap only because that difference is predicted from the GNSS velocities."""
+    rng = np.random.default_rng(6)
+    west = Spec("W", "asc", (40.0, 40.6, 30.0, 30.9), (30.0, 30.9), ramp=(0.002,))
+    east = Spec("E", "asc", (40.0, 40.6, 30.6, 31.5), (30.6, 31.5), ramp=(-0.005,))
+    frames = []
+    for spec in (west, east):
+        grid, los, _inc, _az, enu, _err = frame_data(spec, rng, noise=2e-4)
+        frames.append(Frame(spec.name, "ASCENDING", grid, np.stack([los, np.full(los.shape, 2e-4)]), np.stack(enu)))
+    lon, lat = spread((40.0, 40.6, 30.0, 30.58), 40, seed=3)
+    ve, vn, vu = truth(lon, lat)
+    sd = np.full(lon.size, 2e-4)
+    stations = Stations([f"S{k}" for k in range(lon.size)], lon, lat, ve, vn, vu, sd, sd, sd)
+    union = Grid(150, 60, 30.0, 40.6, 0.01, -0.01)
+    tie = tie_frames(frames, stations, "offset", 1.0, union, 0.1, 50, Path("g.csv"))
+    (link,) = tie.links
+    assert link.pixels > 1000
+    assert abs(tie.params[0][0] + west.ramp[0]) < 2e-4
+    assert abs(tie.params[1][0] + east.ramp[0]) < 3e-4         # no station in E: through the overlap
+    # what the test is about: the true LOS of the two tracks differ in the overlap by more than the tolerance
+    v = np.stack(truth(link.lon, link.lat))
+    diff = []
+    for lo, la, vel in zip(link.lon, link.lat, v.T, strict=True):
+        (r0, c0), (r1, c1) = frames[0].grid.lalo_to_rowcol(la, lo), frames[1].grid.lalo_to_rowcol(la, lo)
+        diff.append((frames[0].enu[:, r0, c0] - frames[1].enu[:, r1, c1]) @ vel)
+    assert np.median(np.abs(diff)) > 6e-4
