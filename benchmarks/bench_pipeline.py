@@ -149,7 +149,7 @@ def concatenation(work: Path, size: int) -> dict:
     runs = {}
     for label, extra in (("mimtpy_whole_budget", ["--max-memory", "16"]), ("mimtpy_quarter_budget",
                                                                            ["--max-memory", quarter])):
-        runs[label] = measure([str(BIN / "concatenate_tracks.py"), *map(str, paths), "--offsetModel", "ramp",
+        runs[label] = measure([str(BIN / "concatenate_tracks.py"), *map(str, paths), "--offset-model", "ramp",
                                "--blend", "feather", "--plotpair", "no", "--outdir", label, "--force", "-q", *extra],
                               work)
     a, b = (open_product(work / k / "velocity_mosaic.h5").read("velocity") for k in runs)

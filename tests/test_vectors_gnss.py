@@ -107,3 +107,21 @@ def test_headerless_psvelo_and_common_header_spellings(tmp_path, text):
     assert np.isnan(st.vu[0])
     if "0.4" in text:
         assert (st.se[0], st.sn[0]) == pytest.approx((0.0004, 0.00035))
+
+
+def test_gnss_column_name_variants_and_psvelo_text(tmp_path):
+    """Header variants of published tables, and GMT psvelo text (no header), read as the canonical CSV."""
+    (tmp_path / "v.csv").write_text("Station,Longitude,Latitude,Ve_mm/yr,Vn_mm/yr,Vu_mm/yr,sig_ve,sig_vn,sig_vu\n"
+                                    "ABCD,-118.2,34.1,-20.5,15.2,-1.5,0.4,0.35,1.2\n")
+    (tmp_path / "w.txt").write_text("lon lat vel_e vel_n e_err n_err vel_u sigma_up\n"
+                                    "-118.2 34.1 -20.5 15.2 0.4 0.35 -1.5 1.2\n")
+    (tmp_path / "p.gmt").write_text("# psvelo\n-118.2 34.1 -20.5 15.2 0.4 0.35 0.01 ABCD\n"
+                                    "-118.1 34.2 -5 3 0.5 0.45 0 EFGH\n")
+    for name in ("v.csv", "w.txt"):
+        st = read_stations(tmp_path / name)
+        assert (st.ve[0], st.vn[0], st.vu[0]) == pytest.approx((-0.0205, 0.0152, -0.0015)), name
+        assert (st.se[0], st.sn[0], st.su[0]) == pytest.approx((0.0004, 0.00035, 0.0012)), name
+    st = read_stations(tmp_path / "p.gmt")
+    assert st.site == ["ABCD", "EFGH"] and st.lon[0] == pytest.approx(-118.2)
+    assert (st.ve[0], st.vn[0], st.se[0], st.sn[0]) == pytest.approx((-0.0205, 0.0152, 0.0004, 0.00035))
+    assert np.isnan(st.vu).all()

@@ -206,6 +206,7 @@ def north_array(path: Path, grid: Grid, method: str) -> ArrayLike:
         std = product.array(f"{name}Std") if f"{name}Std" in product.datasets else None
         return ResampledArray(StackedArray([product.array(name), std]), product.grid, grid, method)
     from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+    from scipy.spatial import QhullError
 
     from mimtpy.io.gnss import read_stations
 
@@ -217,11 +218,16 @@ def north_array(path: Path, grid: Grid, method: str) -> ArrayLike:
     pts = np.column_stack([st.lon[ok], st.lat[ok]])
     has_std = bool(np.isfinite(st.sn[ok]).all())
     logger.info("GNSS north from %d stations in %s", int(ok.sum()), path.name)
+    try:
+        linear = LinearNDInterpolator(pts, st.vn[ok])
+        linear_std = LinearNDInterpolator(pts, st.sn[ok]) if has_std else None
+    except QhullError:      # stations on a line: the nearest station everywhere
+        logger.warning("%s: the GNSS stations lie on a line; north is the nearest station's", path.name)
+        linear = NearestNDInterpolator(pts, st.vn[ok])
+        linear_std = NearestNDInterpolator(pts, st.sn[ok]) if has_std else None
     func = functools.partial(
-        _stations_north, grid=grid, linear=LinearNDInterpolator(pts, st.vn[ok]),
-        nearest=NearestNDInterpolator(pts, st.vn[ok]),
-        linear_std=LinearNDInterpolator(pts, st.sn[ok]) if has_std else None,
-        nearest_std=NearestNDInterpolator(pts, st.sn[ok]) if has_std else None)
+        _stations_north, grid=grid, linear=linear, nearest=NearestNDInterpolator(pts, st.vn[ok]),
+        linear_std=linear_std, nearest_std=NearestNDInterpolator(pts, st.sn[ok]) if has_std else None)
     return DerivedArray({}, func, grid.shape, lead=(2,))
 
 
@@ -253,14 +259,23 @@ def output_names(cfg: HorzvertConfig, components: list[str]) -> dict[str, str]:
 
 
 def decompose_block(block: dict[str, np.ndarray], count: int, refs: list[float | None], has_std: list[bool],
-                    azimuth: float, weighted: bool) -> dict[str, np.ndarray]:
+                    azimuth: float, weighted: bool, looks: list[str] | None = None,
+                    tied: bool = False) -> dict[str, np.ndarray]:
     """One block of the decomposition: ``obs<i>`` (2, r, c) LOS and std, ``enu<i>`` (3, r, c) of track i,
-    ``north`` (2, r, c) when a GNSS north is given; returns hz, up (north) with their ``...Std`` and cond."""
+    ``north`` (2, r, c) when a GNSS north is given, ``tie<i>`` (2, r, c) the GNSS-tie correction of track i and
+    its std when ``tied`` (added to the LOS; stds added in quadrature); returns hz, up (north) with their
+    ``...Std`` and cond. With ``looks`` (the look direction of each track), a pixel is solved only where tracks
+    of at least two looks have data."""
     tracks = []
     for i in range(count):
         obs, enu = block[f"obs{i}"], block[f"enu{i}"]
         los = obs[0] if refs[i] is None else obs[0] - np.float32(refs[i])
-        tracks.append(Track("", Path(), None, "", los, obs[1] if has_std[i] else None, enu[0], enu[1], enu[2], {}))
+        std = obs[1] if has_std[i] else None
+        if tied:
+            tie = block[f"tie{i}"]
+            los = los + tie[0]
+            std = None if std is None else np.sqrt(std**2 + tie[1] ** 2)
+        tracks.append(Track("", Path(), None, "", los, std, enu[0], enu[1], enu[2], {}))
     north = block.get("north")
     north_std = None
     if north is not None and np.isfinite(north[1]).any():
@@ -270,7 +285,27 @@ def decompose_block(block: dict[str, np.ndarray], count: int, refs: list[float |
     for comp, values in dec.components.items():
         out[comp] = values
         out[f"{comp}Std"] = dec.std[comp]
+    if looks is not None:
+        seen = {}
+        for look, t in zip(looks, tracks, strict=True):
+            valid = np.isfinite(t.los) & np.isfinite(t.east) & np.isfinite(t.up)
+            seen[look] = seen.get(look, False) | valid
+        one_look = np.sum(list(seen.values()), axis=0) < 2
+        for values in out.values():
+            values[one_look] = np.nan
     return out
+
+
+def frame_look(source: TrackSource) -> str:
+    """'ASCENDING' or 'DESCENDING': ORBIT_DIRECTION, else the sign of the median LOS azimuth (MintPy
+    convention: about +102 deg ascending, -102 deg descending); '' when neither is known."""
+    direction = source.direction
+    if direction.startswith("A"):
+        return "ASCENDING"
+    if direction.startswith("D"):
+        return "DESCENDING"
+    azimuth = look_azimuth(source.enu, max_samples=20_000)
+    return "" if not np.isfinite(azimuth) else "ASCENDING" if azimuth > 0 else "DESCENDING"
 
 
 def reference_point(cfg: HorzvertConfig, sources: list[TrackSource], grid: Grid, obs: list[ArrayLike],
@@ -336,28 +371,73 @@ def look_azimuth(enu: ArrayLike, max_samples: int = 4_000_000) -> float:
     return float(np.nanmedian(np.concatenate(parts)))
 
 
+def _mask_options(cfg: HorzvertConfig, count: int, ctx: RunContext) -> tuple[bool, list[Path | None]]:
+    """(apply the products' own masks, one extra mask file per track or None) from ``mask``."""
+    entries = [m for m in cfg.mask or ()]
+    words = [m.lower() for m in entries]
+    if not entries or words in (["auto"], ["yes"], ["true"]):
+        return True, [None] * count
+    if words in (["no"], ["false"]):
+        return False, [None] * count
+    if len(entries) != count:
+        raise InputError(f"mimtpy.horzvert.mask: {len(entries)} mask file(s) for {count} tracks; give auto, no, or "
+                         "one mask file per track")
+    return True, [_path(m, ctx) for m in entries]
+
+
+def _gnss_stations(path: Path):
+    from mimtpy.io.gnss import read_stations
+
+    stations = read_stations(path)
+    ok = np.isfinite(stations.ve) & np.isfinite(stations.vn)
+    if not ok.any():
+        raise InputError(f"{path}: no station with an east and a north velocity")
+    if not np.isfinite(stations.vu[ok]).any():
+        logger.info("%s has no vertical velocities: the tie uses GNSS east/north only (the vertical part of the "
+                    "LOS is left to InSAR)", path.name)
+    return stations.subset(ok)
+
+
 def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = False,
                       along_look: bool = False) -> list[Path]:
     """Velocity or displacement of the DataSet tracks decomposed block by block; returns the files written.
 
+    Two tracks are decomposed on the grid where both are (or ``SNWE``); three or more frames on the union of
+    their grids, each pixel from the frames that cover it (frames of both looks needed). With ``gnss`` every
+    frame is first tied to the GNSS stations (:mod:`mimtpy.analysis.gnss_tie`) instead of being re-referenced.
     ``overlap``: two adjacent tracks of one look direction (``overlap2horz_vert.py``; default folder
     ``overlap``); ``along_look``: the horizontal direction is the first track's median LOS azimuth."""
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / ("overlap" if overlap else "horzvert")
     paths = [resolve_dataset(entry, ctx.project_dir) for entry in cfg.dataset]
     settings = ctx.settings(cfg, inputs=[str(p) for p in paths])
-    comps = ["hz", "up"] + (["north"] if cfg.north else [])
+    if cfg.gnss and (overlap or cfg.timeseries):
+        raise InputError("mimtpy.horzvert.gnss: the GNSS tie is for velocities of ascending and descending frames "
+                         "(generate_horzvert.py with timeseries = no)")
+    gnss = _path(str(cfg.gnss), ctx) if cfg.gnss else None
+    north_path = _path(str(cfg.north), ctx) if cfg.north else None
+    stations = _gnss_stations(gnss) if gnss else None
+    if north_path is None and stations is not None:
+        if np.isfinite(stations.vn).sum() >= 3:
+            north_path = gnss
+        else:
+            logger.warning("%s: fewer than 3 stations, north is not interpolated from them; the horizontal is "
+                           "east assuming no north motion", gnss)
+    comps = ["hz", "up"] + (["north"] if north_path else [])
     names = output_names(cfg, comps)
     cond_name = f"{cfg.outname}_cond" if cfg.outname else "cond"
     outputs = [outdir / f"{n}{suffix}" for n in names.values() for suffix in (".h5", ".tif")]
     outputs.append(outdir / f"{cond_name}.h5")
-    if ctx.is_current(outputs, paths, settings):
-        return outputs
+    tie_files = [outdir / "tie.json", outdir / "gnss_tie.csv", outdir / "gnss_tie.png"] if gnss else []
+    if ctx.is_current(outputs + tie_files, paths + ([gnss] if gnss else []), settings):
+        return outputs + tie_files
     geoms = list(cfg.geometry or ())
     if geoms and len(geoms) != len(paths):
         raise InputError(f"mimtpy.horzvert.geometry: {len(geoms)} file(s) for {len(paths)} tracks")
     enus = _enu_groups(cfg.enu, len(paths), ctx.project_dir)
+    own_mask, mask_files = _mask_options(cfg, len(paths), ctx)
     sources = [track_source(p, cfg.dataname, _path(geoms[i], ctx) if geoms else None, enus[i] if enus else None,
-                            cfg.start_date, cfg.end_date) for i, p in enumerate(paths)]
+                            cfg.start_date, cfg.end_date, mask=own_mask, mask_file=mask_files[i])
+               for i, p in enumerate(paths)]
     check_quantities(sources)
     check_tracks(sources, allow_same_direction=overlap)
     if overlap:
@@ -367,8 +447,16 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
         if len(directions) != 1:
             raise InputError(f"overlap2horz_vert is for two tracks of one look direction; got {sorted(directions)} "
                              "(use generate_horzvert.py for ascending + descending)")
+    # the look of each frame matters for N frames (a pixel needs both) and the tie (overlaps of one look only)
+    looks = None if overlap or (len(sources) <= 2 and not gnss) else [frame_look(s) for s in sources]
+    if looks is not None and (len(set(looks)) < 2 or "" in looks):
+        looks = None
+    if gnss and looks is None:
+        raise InputError("the GNSS tie needs ascending and descending frames with a known look direction (ORBIT_"
+                         f"DIRECTION or geometry): {', '.join(str(p) for p in paths)}")
+    extent = "union" if len(sources) > 2 and not overlap else "intersection"
     try:
-        grid = common_grid([s.grid for s in sources], "intersection", cfg.align_to)
+        grid = common_grid([s.grid for s in sources], extent, cfg.align_to)
     except InputError as err:
         raise InputError(f"{err}: {', '.join(str(s.path) for s in sources)}") from None
     if cfg.snwe:
@@ -376,24 +464,47 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
     obs = [ResampledArray(s.obs, s.grid, grid, cfg.resample) for s in sources]
     inputs: dict[str, ArrayLike] = {f"obs{i}": o for i, o in enumerate(obs)}
     inputs.update({f"enu{i}": ResampledArray(s.enu, s.grid, grid, cfg.resample) for i, s in enumerate(sources)})
-    if cfg.north:
-        inputs["north"] = north_array(_path(str(cfg.north), ctx), grid, cfg.resample)
+    if north_path:
+        inputs["north"] = north_array(north_path, grid, cfg.resample)
     if along_look:
         cfg = dataclasses.replace(cfg, azimuth=look_azimuth(inputs["enu0"]))
         logger.info("horizontal direction = median LOS azimuth of %s: %.2f deg", sources[0].name, cfg.azimuth)
-    point, subtract = reference_point(cfg, sources, grid, obs, ctx)
-    refs = [reference.value_at(o, grid, *point, str(s.path), layer=0) if subtract else None
-            for o, s in zip(obs, sources, strict=True)]
+    tie = None
+    if gnss:
+        tie = _tie(cfg, ctx, sources, looks, stations, gnss, grid, inputs)
+        point, refs = None, [None] * len(sources)
+    else:
+        try:
+            point, subtract = reference_point(cfg, sources, grid, obs, ctx)
+            refs = [reference.value_at(o, grid, *point, str(s.path), layer=0) if subtract else None
+                    for o, s in zip(obs, sources, strict=True)]
+        except InputError as err:
+            start = cfg.reference_point or reference.product_point(open_product(sources[0].path))
+            if len(sources) <= 2 or start is None:
+                raise
+            logger.info("%s: tying the frames to the reference point %.5f, %.5f through their overlaps", err, *start)
+            tie = _tie_to_point(cfg, ctx, sources, looks, start, grid, inputs)
+            point, refs = start, [None] * len(sources)
     func = functools.partial(decompose_block, count=len(sources), refs=refs, has_std=[s.has_std for s in sources],
-                             azimuth=cfg.azimuth, weighted=cfg.weighted)
+                             azimuth=cfg.azimuth, weighted=cfg.weighted, looks=looks, tied=tie is not None)
     quantity, unit = sources[0].quantity, sources[0].unit
     base = multi_track_attrs([s.attrs for s in sources], drop=("FILE_TYPE", "ORBIT_DIRECTION", "HEADING", "UNIT"))
     base.update(grid.to_attrs(), FILE_TYPE=quantity, UNIT=unit, INPUT_TRACKS=" ".join(str(p) for p in paths),
-                HORZ_AZIMUTH=-90.0 if cfg.north else cfg.azimuth, **reference.attrs_for(point, grid))
+                HORZ_AZIMUTH=-90.0 if north_path else cfg.azimuth, **reference.attrs_for(point, grid))
+    if tie is not None:
+        base.update(TIE_MODELS=" ".join(tie.models),
+                    **({"GNSS_TIE": str(gnss)} if gnss else {"TIE": "frames tied to REF_LAT/REF_LON through overlaps"}))
     tally = _Tally()
+    probe = None
     written = []
     with contextlib.ExitStack() as stack:
         writers: list = [tally]
+        if gnss:
+            from mimtpy.analysis.gnss_tie_report import StationProbe, station_order
+
+            order = station_order(tie)
+            probe = StationProbe(grid, stations.lon[order], stations.lat[order], cfg.tie_radius, ("hz", "up"))
+            writers.append(probe)
         for comp, name in names.items():
             attrs = {**base, "COMPONENT": comp}
             datasets = {quantity: grid.shape, f"{quantity}Std": grid.shape}
@@ -411,7 +522,56 @@ def run_decomposition(cfg: HorzvertConfig, ctx: RunContext, overlap: bool = Fals
                        out_bytes_per_row=grid.width * 4 * (2 * len(comps) + 1))
         if tally.solved == 0:
             raise InputError(f"the tracks {', '.join(str(p) for p in paths)} have no valid pixel in common")
+        if gnss:
+            from mimtpy.analysis import gnss_tie_report as report
+
+            east, up = probe.medians("hz"), probe.medians("up")
+            written += [report.write_json(tie, outdir / "tie.json", gnss),
+                        report.write_csv(tie, outdir / "gnss_tie.csv", east, up),
+                        report.plot(tie, outdir / "gnss_tie.png", east, up)]
     cond = np.concatenate(tally.cond) if tally.cond else np.array([np.nan])
     logger.info("horzvert: %d tracks on a %dx%d grid, %d pixels solved; median cond %.2f", len(sources),
                 grid.length, grid.width, tally.solved, float(np.nanmedian(cond)) if cond.size else float("nan"))
     return written
+
+
+def _tie_to_point(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str] | None,
+                  point: tuple[float, float], grid: Grid, inputs: dict[str, ArrayLike]):
+    """Frames that share no reference point (no GNSS): an offset per frame, from the 3x3 median at ``point`` where
+    a frame has data there, and through the overlaps of frames of the same look for the others (the tie of
+    :mod:`mimtpy.analysis.gnss_tie` with one station of zero velocity at the point)."""
+    from mimtpy.io.gnss import Stations
+
+    if looks is None:
+        raise InputError("frames that share no reference point need ascending and descending frames with a known "
+                         f"look direction: {', '.join(str(s.path) for s in sources)}")
+    one = np.ones(1)
+    stations = Stations(["REF"], one * point[1], one * point[0], 0 * one, 0 * one, 0 * one, 1e-4 * one, 1e-4 * one,
+                        1e-4 * one)
+    cfg = dataclasses.replace(cfg, tie_model="offset", tie_radius=0.0)
+    try:
+        return _tie(cfg, ctx, sources, looks, stations, f"the reference point {point[0]:.5f}, {point[1]:.5f}", grid,
+                    inputs)
+    except InputError as err:
+        raise InputError(f"the frames share no reference point and cannot be tied to one through their overlaps "
+                         f"({err}); give referencepoint inside frames of both looks, or a GNSS table (gnss)") from None
+
+
+def _tie(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str], stations,
+         gnss: Path | str, grid: Grid, inputs: dict[str, ArrayLike]):
+    """Solve the GNSS tie of the frames and add each frame's correction on ``grid`` to ``inputs`` (``tie<i>``)."""
+    from mimtpy.analysis.gnss_tie import Frame, correction_block, tie_frames
+    from mimtpy.ops.paths import unique_names
+
+    if sources[0].quantity != "velocity":
+        raise InputError(f"the GNSS tie needs velocities, got {sources[0].quantity} ({sources[0].path})")
+    names = unique_names([s.path for s in sources])
+    frames = [Frame(n, look, s.grid, s.obs, s.enu) for n, look, s in zip(names, looks, sources, strict=True)]
+    union = common_grid([s.grid for s in sources], "union", cfg.align_to)
+    tie = tie_frames(frames, stations, cfg.tie_model, cfg.tie_radius, union, ctx.compute.max_memory,
+                     cfg.tie_min_overlap, gnss)
+    for k, frame in enumerate(frames):
+        func = functools.partial(correction_block, grid=grid, centre=frame.centre, model=tie.models[k],
+                                 params=tie.params[k], cov=tie.covs[k])
+        inputs[f"tie{k}"] = DerivedArray({}, func, grid.shape, lead=(2,))
+    return tie

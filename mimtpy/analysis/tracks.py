@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mimtpy.core.arrays import DerivedArray, StackedArray
+from mimtpy.core.arrays import DerivedArray, ResampledArray, StackedArray
 from mimtpy.core.blocks import ArrayLike
 from mimtpy.core.dates import decimal_years
 from mimtpy.core.grid import Grid
@@ -86,13 +86,22 @@ def _period_obs(blocks: dict[str, np.ndarray], window: tuple[slice, slice], kind
     return np.stack([disp, np.full_like(disp, np.nan)])
 
 
+def _masked(blocks: dict[str, np.ndarray], window: tuple[slice, slice]) -> np.ndarray:
+    """(2, rows, cols) observations, NaN where the mask is 0 or NaN."""
+    keep = np.isfinite(blocks["mask"]) & (blocks["mask"] != 0)
+    return np.where(keep[None], blocks["obs"], np.nan).astype(np.float32)
+
+
 def track_source(path: Path, dataname: str | None = None, geometry: Path | None = None,
                  enu: tuple[Path, Path, Path] | None = None, start: str | None = None,
-                 end: str | None = None) -> TrackSource:
+                 end: str | None = None, mask: bool = True, mask_file: Path | None = None) -> TrackSource:
     """One track, lazily: a velocity/displacement file (``dataname`` or its main dataset, with
     ``<name>Std`` if present), or a time series (HDF-EOS5/timeseries.h5) whose velocity (default)
-    or displacement of the period is computed block by block when read."""
-    product = open_product(path)
+    or displacement of the period is computed block by block when read.
+
+    ``mask``: apply the product's own mask (:func:`mimtpy.io.open_product`); ``mask_file``: a raster
+    (any grid, nearest) whose 0 or NaN pixels are masked in addition."""
+    product = open_product(path, mask=mask)
     grid = product.grid
     if "timeseries" in product.datasets:
         kind = dataname or "velocity"
@@ -112,6 +121,11 @@ def track_source(path: Path, dataname: str | None = None, geometry: Path | None 
         has_std = f"{name}Std" in product.datasets
         obs = StackedArray([product.array(name), product.array(f"{name}Std") if has_std else None], [factor, factor])
         attrs = dict(product.attrs)
+    if mask_file is not None:
+        mproduct = open_product(mask_file)
+        layer = ResampledArray(mproduct.array(next(iter(mproduct.datasets))), mproduct.grid, grid, "nearest")
+        obs = DerivedArray({"obs": obs, "mask": layer}, _masked, grid.shape, lead=(2,))
+        logger.info("%s: masked by %s", path.name, mask_file)
     return TrackSource(project_name(path), path, grid, quantity, obs, geometry_array(product, grid, geometry, enu),
                        has_std, attrs)
 

@@ -12,6 +12,7 @@ EXAMPLE = """examples:
   generate_horzvert.py asc_vel.tif desc_vel.tif --enu a_E.tif a_N.tif a_U.tif , d_E.tif d_N.tif d_U.tif
   generate_horzvert.py asc.he5 desc.he5 --north gnss.csv                 # east, north and up
   generate_horzvert.py asc.he5 desc.he5 --timeseries yes                 # displacement time series
+  generate_horzvert.py A1 A2 D1 D2 --gnss gnss.csv --tie-model auto --outdir hv   # N frames tied to GNSS: E, N, U
 """
 
 

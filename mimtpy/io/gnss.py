@@ -9,8 +9,9 @@ Formats (``fmt`` = auto picks by content):
   start, end, duration, epochs, good epochs, pairs, ve, vn, vu, se, sn, su (m/yr), …, lat, lon, height
   (lon in 0..360 is wrapped to -180..180).
 * ``csv``: a header row naming the columns (``lon, lat, ve, vn, vu, se, sn, su, site``; any order,
-  lon/lat required; common spellings such as ``Longitude``, ``E_vel``, ``sig_e``, ``Ve (mm/yr)`` accepted) in
-  mm/yr, or in m/yr when every velocity column header says ``(m/yr)``; comma or whitespace separated.
+  lon/lat required; common variants such as ``Longitude``, ``Ve``, ``vel_e``, ``E_vel``, ``sig_ve``, ``ve_err``,
+  ``std_vn``, ``vup``, ``Station``, with units in brackets or a ``_mm/yr`` suffix, are understood) in mm/yr, or in
+  m/yr when every velocity column header says ``(m/yr)``; comma or whitespace separated.
 * ``psvelo``: GMT ``psvelo -Se`` tables without a header: ``lon lat ve vn se sn [corr] [site]`` in mm/yr.
 """
 
@@ -130,24 +131,29 @@ def _midas(rows: list[str]) -> Stations:
     return _from_rows(out, scale=1.0)
 
 
-#: normalised header word -> column
-_ALIASES = {
-    "lon": "lon", "long": "lon", "longitude": "lon", "lat": "lat", "latitude": "lat",
-    "site": "site", "name": "site", "station": "site", "sta": "site", "stat": "site", "code": "site",
-    **{f"{p}{c}{s}": f"v{c}" for c in "enu" for p, s in (("v", ""), ("vel", ""), ("", "vel"), ("", "v"),
-                                                          ("", "rate"), ("", "velocity"))},
-    **{f"{p}{c}{s}": f"s{c}" for c in "enu" for p, s in (("s", ""), ("sig", ""), ("sigma", ""), ("std", ""),
-                                                          ("d", ""), ("", "sig"), ("", "std"), ("", "err"),
-                                                          ("err", ""), ("sv", ""), ("", "unc"))},
-    "east": "ve", "north": "vn", "up": "vu",
-}
+def _column_name(text: str) -> str:
+    """The canonical name (lon, lat, ve, vn, vu, se, sn, su, site) of a CSV header cell, else the cell lowered."""
+    h = re.sub(r"[^a-z]", "", text.lower())
+    h = re.sub(r"(mmyr|mmyear|mmpery|mmperyr|mmperyear)$", "", h) or h
+    fixed = {"longitude": "lon", "long": "lon", "lng": "lon", "latitude": "lat", "name": "site", "station": "site",
+             "stat": "site", "id": "site", "code": "site", "sitename": "site"}
+    if h in fixed:
+        return fixed[h]
+    for c, word in (("e", "east"), ("n", "north"), ("u", "up")):
+        words = (c, word, "h" if c == "u" else c, "vert" if c == "u" else c)
+        for w in words:
+            if h in (f"v{w}", f"vel{w}", f"{w}vel", f"{w}rate", f"rate{w}"):
+                return f"v{c}"
+            if h in (f"s{w}", f"sv{w}", f"sig{w}", f"sigv{w}", f"sigma{w}", f"sigmav{w}", f"std{w}", f"stdv{w}",
+                     f"dv{w}", f"err{w}", f"errv{w}", f"v{w}sig", f"v{w}err", f"v{w}std", f"v{w}sigma", f"{w}sig",
+                     f"{w}err", f"{w}std", f"{w}velsig", f"{w}velerr", f"sig{w}vel", f"v{w}error", f"{w}error"):
+                return f"s{c}"
+    return h
 
 
 def _header(line: str) -> list[str]:
-    """Column names of a header line, normalised (units in brackets and punctuation dropped, aliases mapped)."""
-    words = _split(line, "," in line)
-    names = [re.sub(r"[^a-z]", "", re.sub(r"[(\[].*?[)\]]", "", w.lower())) for w in words]
-    return [_ALIASES.get(n, n) for n in names]
+    """Column names of a header line (:func:`_column_name`, units in brackets dropped first)."""
+    return [_column_name(re.sub(r"[(\[].*?[)\]]", "", w)) for w in _split(line, "," in line)]
 
 
 def _split(text: str, comma: bool) -> list[str]:
@@ -177,9 +183,10 @@ def _psvelo(rows: list[str]) -> Stations:
     out = []
     for row in rows:
         parts = row.split()
+        if len(parts) < 6 or not all(_is_number(x) for x in parts[:6]):
+            continue
         v = [float(x) for x in parts[:6]]
-        site = parts[7] if len(parts) >= 8 else (parts[6] if len(parts) == 7 and not _is_number(parts[6])
-                                                 else f"S{len(out):03d}")
+        site = parts[-1] if len(parts) > 6 and not _is_number(parts[-1]) else f"S{len(out):03d}"
         out.append((site, v[0], v[1], v[2], v[3], np.nan, v[4], v[5], np.nan))
     return _from_rows(out, scale=1e-3)
 

@@ -176,3 +176,102 @@ def compare(stations: Stations, product: Product, data, reference_site: str | No
     logger.info("GNSS vs InSAR (%s): %d stations, offset %.4g, RMS %.4g (stored unit)", component,
                 int(keep.sum()), offset, rms)
     return Comparison(sub.subset(keep), los[keep], insar[keep] - offset, offset, rms, sigma[keep], component)
+
+
+# --- tie helpers: GNSS in a frame's LOS, InSAR around a station, GNSS fields between stations ---------------------
+
+KM_PER_DEG = 111.195
+#: std (m/yr) assumed for a GNSS component whose table gives none
+DEFAULT_HORIZONTAL_STD = 1e-3
+DEFAULT_VERTICAL_STD = 3e-3
+
+
+def local_km(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+    """East and north distances (km) of lon/lat (degrees) from (lon0, lat0), on a local sphere
+    (111.195 km per degree, east scaled by cos(lat0))."""
+    x = (np.asarray(lon, float) - lon0) * KM_PER_DEG * np.cos(np.deg2rad(lat0))
+    y = (np.asarray(lat, float) - lat0) * KM_PER_DEG
+    return x, y
+
+
+def gnss_los(stations: Stations, east: np.ndarray, north: np.ndarray, up: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(los, los_std, vertical_used) of every station in a LOS of unit vector (east, north, up) (ground to
+    satellite, one per station): ``los = e vE + n vN + u vU`` in m/yr, positive toward the satellite.
+
+    A station without a vertical velocity contributes ``e vE + n vN`` only (its vertical is taken as 0: the
+    vertical part of the LOS is left to InSAR). Missing stds count as 1 mm/yr (horizontal), 3 mm/yr (vertical).
+    """
+    has_up = np.isfinite(stations.vu)
+    vu = np.where(has_up, stations.vu, 0.0)
+    se = np.where(np.isfinite(stations.se), stations.se, DEFAULT_HORIZONTAL_STD)
+    sn = np.where(np.isfinite(stations.sn), stations.sn, DEFAULT_HORIZONTAL_STD)
+    su = np.where(np.isfinite(stations.su), stations.su, DEFAULT_VERTICAL_STD)
+    los = east * stations.ve + north * stations.vn + up * vu
+    std = np.sqrt((east * se) ** 2 + (north * sn) ** 2 + np.where(has_up, (up * su) ** 2, 0.0))
+    return los, std, has_up
+
+
+def station_window(grid, lat: float, lon: float, radius_km: float
+                   ) -> tuple[slice, slice, np.ndarray] | None:
+    """Rows, columns and a boolean mask of the pixels of ``grid`` whose centres lie within ``radius_km`` of
+    (lat, lon), and always the 3x3 pixels around the pixel holding it; None when the station is outside."""
+    try:
+        row, col = grid.lalo_to_rowcol(lat, lon)
+    except InputError:
+        return None
+    cos = max(np.cos(np.deg2rad(lat)), 1e-6)
+    hr = max(1, int(np.ceil(radius_km / (abs(grid.y_step) * KM_PER_DEG))))
+    hc = max(1, int(np.ceil(radius_km / (abs(grid.x_step) * KM_PER_DEG * cos))))
+    rows = slice(max(row - hr, 0), min(row + hr + 1, grid.length))
+    cols = slice(max(col - hc, 0), min(col + hc + 1, grid.width))
+    lats = grid.y_first + (np.arange(rows.start, rows.stop) + 0.5) * grid.y_step
+    lons = grid.x_first + (np.arange(cols.start, cols.stop) + 0.5) * grid.x_step
+    x, y = local_km(lons[None, :], lats[:, None], lon, lat)
+    inside = x**2 + y**2 <= radius_km**2
+    rr = np.arange(rows.start, rows.stop)[:, None]
+    cc = np.arange(cols.start, cols.stop)[None, :]
+    inside |= (np.abs(rr - row) <= 1) & (np.abs(cc - col) <= 1)
+    return rows, cols, inside
+
+
+def robust_value(values: np.ndarray, k: float = 3.0) -> tuple[float, float, int]:
+    """(median, std of the median, count) of the finite ``values`` after rejecting those more than
+    ``k`` x 1.4826 MAD from the median (once). The std of the median is 1.2533 x 1.4826 MAD / sqrt(n)
+    (NaN for fewer than 3 values)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.nan, np.nan, 0
+    med = float(np.median(v))
+    mad = 1.4826 * float(np.median(np.abs(v - med)))
+    if mad > 0:
+        v = v[np.abs(v - med) <= k * mad]
+        med = float(np.median(v))
+        mad = 1.4826 * float(np.median(np.abs(v - med)))
+    std = 1.2533 * mad / np.sqrt(v.size) if v.size >= 3 else np.nan
+    return med, std, int(v.size)
+
+
+def stations_field(stations: Stations, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """(3, n) GNSS east, north, up velocity (m/yr) at points: linear inside the stations' hull, the nearest
+    station outside it (a station without vertical counts as 0 up)."""
+    from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+    from scipy.spatial import QhullError
+
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    out = np.zeros((3, lon.size))
+    pts = np.column_stack([stations.lon, stations.lat])
+    for k, values in enumerate((stations.ve, stations.vn, np.nan_to_num(stations.vu))):
+        ok = np.isfinite(values)
+        if not ok.any():
+            continue
+        near = NearestNDInterpolator(pts[ok], values[ok])(lon, lat)
+        if ok.sum() >= 3:
+            try:
+                lin = LinearNDInterpolator(pts[ok], values[ok])(lon, lat)
+            except QhullError:   # collinear stations: nearest only
+                lin = np.full(lon.size, np.nan)
+            near = np.where(np.isfinite(lin), lin, near)
+        out[k] = near
+    return out
