@@ -44,3 +44,22 @@ def test_netcdf_without_coordinates_is_a_clear_error(tmp_path):
         ds.createVariable("v", "f4", ("a",))[:] = [1, 2, 3]
     with pytest.raises(ProductError, match=r"bad\.grd: no 1-D lon/lat"):
         open_product(tmp_path / "bad.grd")
+
+
+@pytest.mark.parametrize("units,scale", [(None, 1e-3), ("mm/yr", 1e-3), ("m/yr", 1.0)])
+def test_north_constraint_from_a_gmt_grid_in_its_unit(tmp_path, units, scale, caplog):
+    """An interpolated GNSS north field published as a GMT grid: m/yr on the decomposition grid whatever the
+    file's unit; a unitless field in mm/yr (|v| of mm/yr) is recognised and said so."""
+    from mimtpy.analysis.decompose import north_array
+    from mimtpy.core.grid import Grid
+
+    lon, lat = np.linspace(28.0, 28.09, 10), np.linspace(39.0, 39.09, 10)
+    north = (5.0 + 10 * (lat[:, None] - 39.0) + 0 * lon[None, :]).astype(np.float32)   # 5-5.9, in the file's unit
+    values = north if scale == 1e-3 else north * 1e-3
+    _write_grid(tmp_path / "interp_N.grd", lon, lat, values, units=units)
+    target = Grid(4, 3, 28.02, 39.07, 0.01, -0.01)               # centres 28.025.., 39.065, 39.055, 39.045
+    with caplog.at_level("WARNING"):
+        got, _std = north_array(tmp_path / "interp_N.grd", target, "bilinear")[...]
+    expected = (5.0 + 10 * (np.array([39.065, 39.055, 39.045]) - 39.0)) * 1e-3
+    np.testing.assert_allclose(got, np.repeat(expected[:, None], 4, axis=1), rtol=1e-5)
+    assert ("read as mm/yr" in caplog.text) == (units is None)

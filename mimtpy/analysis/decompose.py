@@ -37,6 +37,7 @@ from mimtpy.io.writers import ArrayWriter, GeoTiffWriter, H5Writer, Writers, str
 from mimtpy.ops import reference
 from mimtpy.ops.attrs import multi_track_attrs
 from mimtpy.ops.paths import resolve_dataset
+from mimtpy.ops.units import rate_factor
 
 if TYPE_CHECKING:
     from mimtpy.analysis.horzvert import HorzvertConfig
@@ -192,19 +193,26 @@ def _stations_north(blocks: dict, window: tuple[slice, slice], grid: Grid, linea
     return out
 
 
+#: north constraints with these suffixes are grids (anything else is a GNSS station table)
+GRID_SUFFIXES = (".h5", ".he5", ".tif", ".tiff", ".grd", ".nc", ".nc4")
+
+
 def north_array(path: Path, grid: Grid, method: str) -> ArrayLike:
     """GNSS north velocity (m/yr) and its std on ``grid`` as a lazy (2, L, W) array, from a grid file or
     a GNSS station table.
 
-    Grid: a .tif/.h5 of the north velocity (dataset ``north`` or the first one, with ``<name>Std`` if
-    present), resampled by ``method``. Table: any format of :mod:`mimtpy.io.gnss` (mm/yr there);
-    interpolated linearly inside the stations' hull and by the nearest station outside it.
+    Grid: a .tif/.h5/GMT .grd/.nc of the north velocity (dataset ``north`` or the first one, with ``<name>Std`` if
+    present; unit from the file, a unitless grid judged by :func:`mimtpy.ops.units.rate_factor`), resampled by
+    ``method``. Table: any format of :mod:`mimtpy.io.gnss` (mm/yr there); interpolated linearly inside the
+    stations' hull and by the nearest station outside it.
     """
-    if path.suffix.lower() in (".h5", ".he5", ".tif", ".tiff"):
+    if path.suffix.lower() in GRID_SUFFIXES:
         product = open_product(path)
         name = "north" if "north" in product.datasets else next(iter(product.datasets))
         std = product.array(f"{name}Std") if f"{name}Std" in product.datasets else None
-        return ResampledArray(StackedArray([product.array(name), std]), product.grid, grid, method)
+        factor = rate_factor(product, name, "GNSS north grid")
+        return ResampledArray(StackedArray([product.array(name), std], [factor, factor]), product.grid, grid,
+                              method)
     from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
     from scipy.spatial import QhullError
 

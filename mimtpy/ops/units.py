@@ -52,3 +52,35 @@ def unit_of(product: Product, dataset: str) -> tuple[str, float]:
 def display_unit(stored: str) -> tuple[str, float]:
     """(display unit, factor) of a stored unit: m/year -> mm/yr x1000, m -> mm x1000, others unchanged."""
     return DISPLAY_UNITS.get(stored, (stored, 1.0))
+
+
+#: a GNSS velocity grid without a unit whose 99th percentile of |value| exceeds this is taken as mm/yr
+#: (no tectonic velocity reaches 0.3 m/yr; a field in mm/yr of any active region exceeds 0.3 mm/yr)
+UNITLESS_MM_THRESHOLD = 0.3
+
+
+def rate_factor(product: Product, dataset: str, what: str = "velocity grid") -> float:
+    """Factor to m/yr of a velocity dataset: from its unit; a dataset without unit (GMT grids, GeoTIFFs of
+    interpolated GNSS fields) is mm/yr when the 99th percentile of |value| on a sample of rows exceeds
+    :data:`UNITLESS_MM_THRESHOLD`, else m/yr; either guess is logged as a warning naming the file."""
+    import logging
+
+    import numpy as np
+
+    text = unit_text(product, dataset)
+    if text:
+        quantity, factor = unit_of(product, dataset)
+        if quantity != "velocity":
+            raise ProductError(f"{product.path}: {what} '{dataset}' is in {text}; a velocity (m/yr, mm/yr) is expected")
+        return factor
+    length = product.grid.length
+    rows = np.unique(np.linspace(0, length - 1, min(length, 64)).astype(int))
+    sample = np.concatenate([np.ravel(product.read(dataset, slice(r, r + 1))) for r in rows]).astype(float)
+    sample = np.abs(sample[np.isfinite(sample)])
+    if sample.size == 0:
+        raise ProductError(f"{product.path}: {what} '{dataset}' has no valid value")
+    mm = float(np.percentile(sample, 99)) > UNITLESS_MM_THRESHOLD
+    logging.getLogger(__name__).warning(
+        "%s: %s without a unit; its values (99th percentile |v| = %.3g) are read as %s (set a UNIT/units "
+        "attribute to say so)", product.path.name, what, float(np.percentile(sample, 99)), "mm/yr" if mm else "m/yr")
+    return 1e-3 if mm else 1.0
