@@ -17,6 +17,9 @@ from typing import Any, ClassVar
 
 from mimtpy.template import parse_value
 
+#: formats of GNSS velocity tables (:mod:`mimtpy.io.gnss`), the choices of every ``gnssFormat`` key
+GNSS_FORMATS = ("globk", "midas", "csv", "psvelo")
+
 
 def option(key: str, default: str, help: str, kind: str, choices: tuple[str, ...] = (),
            lo: float | None = None, hi: float | None = None, count: int | None = None) -> Any:

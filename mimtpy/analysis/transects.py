@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from mimtpy.config import SectionConfig, option
+from mimtpy.config import GNSS_FORMATS, SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step
 
 
@@ -28,7 +28,7 @@ class TransectsConfig(SectionConfig):
     width: float = option("width", "2", "km, full width of the swath averaged into a profile", "float", lo=0.001)
     bin_size: float = option("binSize", "0.5", "km, bin size along the profile", "float", lo=0.0001)
     gnss: Path = option("gnss", "none", "GNSS velocity table to show on the profiles", "path")
-    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", *GNSS_FORMATS))
     vlim: tuple = option("vlim", "auto", "colour limits min max of the map in display units (mm/yr, mm); auto = as the plot step", "floats", count=2)
     cmap: str = option("cmap", "auto", "matplotlib colormap of the map; auto = as the plot step (RdBu_r for signed, viridis for one-sided data)", "str")
     outname: str = option("outname", "auto", "name of the outputs; auto = transects", "str")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mimtpy.config import SectionConfig, option
+from mimtpy.config import GNSS_FORMATS, SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step, writable_problem
 from mimtpy.errors import InputError
 
@@ -25,7 +25,7 @@ class PlotConfig(SectionConfig):
     HELP: ClassVar[str] = "Maps of products with faults, GNSS and relief"
     dataset: tuple = option("DataSet", "auto", "files to plot; auto = the outputs of the steps run before in this template", "paths")
     type: str = option("type", "auto", "dataset to plot (velocity, velocityStd, height, ...); auto = the file's main dataset", "str")
-    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm; MintPy --vlim); auto = +-99th percentile of |value| for signed data, 1st-99th percentile for one-sided data", "floats", count=2)
+    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm; MintPy --vlim); auto = +-99.9th percentile of |value| for signed data, 1st-99th percentile for one-sided data", "floats", count=2)
     cmap: str = option("cmap", "auto", "matplotlib colormap name (MintPy --cmap; GMT: a GMT CPT name or the same name); auto = RdBu_r centred on 0 for signed data, viridis for one-sided data (std, coherence, cond, counts, all of one sign), twilight_shifted when wrapped", "str")
     wrap: float = option("wrap", "none", "wrap the displayed values into [-RANGE/2, RANGE/2) in display units, e.g. 28 (mm, one Sentinel-1 fringe; MintPy --wrap)", "float", lo=1e-9)
     zero_mask: str = option("zeroMask", "auto", "show pixels equal to 0 as no data (MintPy writes 0 for masked pixels; --zero-mask); auto = yes for velocity files", "choice", choices=("auto", "yes", "no"))
@@ -39,7 +39,7 @@ class PlotConfig(SectionConfig):
     refpoi: bool = option("refpoi", "yes", "mark the reference point", "bool")
     scalebar: bool = option("scalebar", "yes", "draw a scale bar in km", "bool")
     gnss: Path = option("gnss", "none", "GNSS velocity table (GLOBK .vel, UNR MIDAS, CSV lon,lat,ve,vn[,vu,se,sn,su,site] in mm/yr)", "path")
-    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", *GNSS_FORMATS))
     gnss_mode: str = option("gnssMode", "arrows", "arrows (horizontal), los (projected into the product's LOS and compared), or both", "choice", choices=("arrows", "los", "both"))
     gnss_scale: float = option("gnssScale", "auto", "arrow scale: mm/yr across the map width; auto = 8 x the largest velocity", "float", lo=1e-6)
     gnss_ref: str = option("gnssRef", "auto", "GNSS site to reference InSAR and GNSS to; auto = remove the median difference", "str")

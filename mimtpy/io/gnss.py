@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mimtpy.config import GNSS_FORMATS
 from mimtpy.errors import ProductError
 
-FORMATS = ("globk", "midas", "csv", "psvelo")
+FORMATS = GNSS_FORMATS
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mimtpy.config import SectionConfig, option
+from mimtpy.config import GNSS_FORMATS, SectionConfig, option
 from mimtpy.context import Plan, RunContext, Step
 from mimtpy.errors import InputError
 
@@ -37,7 +37,7 @@ class ViewConfig(SectionConfig):
     shpdir: Path = option("shpdir", "none", "folder whose vector files are all drawn", "path")
     fcolor: str = option("fcolor", "black", "colour of the fault lines", "str")
     gnss: Path = option("gnss", "none", "GNSS velocity table (GLOBK .vel, UNR MIDAS, CSV lon,lat,ve,vn[,vu,...] in mm/yr): stations on the map, their LOS rate beside a series", "path")
-    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", "globk", "midas", "csv"))
+    gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", *GNSS_FORMATS))
     max_pixels: int = option("maxPixels", "1000", "most pixels along a side of the map (every k-th pixel is read)", "int", lo=50, hi=5000)
     port: int = option("port", "5006", "port on 127.0.0.1 (0 = any free port)", "int", lo=0, hi=65535)
     open_browser: bool = option("openBrowser", "yes", "open the page in the default web browser", "bool")
