@@ -46,7 +46,14 @@ from mimtpy.io.netcdf import is_cube, read_cube
 from mimtpy.io.product import DatasetInfo, Product
 from mimtpy.io.roipac import KINDS as ROIPAC_KINDS
 from mimtpy.io.roipac import read_roipac
-from mimtpy.io.stamps import Points, grid_points, is_stamps_xy, read_stamps, read_stamps_gridded
+from mimtpy.io.stamps import (
+    Points,
+    grid_points,
+    is_stamps_xy,
+    read_stamps,
+    read_stamps_gridded,
+    read_stamps_series,
+)
 
 
 @dataclass(frozen=True)
@@ -153,5 +160,5 @@ def open_product(path: str | Path, mask: bool = True) -> Product:
 
 
 __all__ = ["READERS", "DatasetInfo", "IfgramStack", "Points", "Product", "grid_points", "open_ifgram_stack",
-           "open_product", "parse_frame_id", "read_settings", "read_stamps", "stream_h5", "stream_hdfeos5",
-           "write_cube", "write_geotiff", "write_h5", "write_hdfeos5"]
+           "open_product", "parse_frame_id", "read_settings", "read_stamps", "read_stamps_series", "stream_h5",
+           "stream_hdfeos5", "write_cube", "write_geotiff", "write_h5", "write_hdfeos5"]
