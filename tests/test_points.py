@@ -48,7 +48,7 @@ def test_ps_output_files_read_with_units_sign_and_dates(tmp_path):
     (tmp_path / "ps_mean_v_std.xy").write_text(matlab_ascii(np.column_stack([lon, lat, np.abs(v_mm) / 10])))
     with open(tmp_path / "ps_data.xy", "w") as f:        # fprintf('%f %f %4.4f %4.4f %4.4f\n', [mean_v hgt dem])
         for row in zip(lon, lat, v_mm, hgt, dem_error, strict=True):
-            f.write("%f %f %4.4f %4.4f %4.4f\n" % row)
+            f.write("{:f} {:f} {:4.4f} {:4.4f} {:4.4f}\n".format(*row))
 
     series = read_stamps_series(tmp_path)
     assert series.quantity == "displacement" and series.dates == dates and series.unit == "m"
