@@ -159,6 +159,12 @@ def test_licsar_file_names_are_recognised(name, role):
     assert classify(tif_key(Path(name))) == role
 
 
+def synthetic_name(key: str) -> str:
+    """File of the synthetic frame folder: COMET names (<frame>.vel.geo.tif, ...; unit vectors as LiCSAR's
+    <frame>.geo.E.tif since the layout follows LiCSBAS/LiCSAR, before: <frame>.E.geo.tif)."""
+    return f"100A_05000_131313.geo.{key}.tif" if key in "ENU" else f"100A_05000_131313.{key}.geo.tif"
+
+
 def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tmp_path):
     src = scene["frames"][0]
     frame = tmp_path / "014A_04939_131313"
@@ -166,7 +172,7 @@ def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tm
     names = {"vel": "014A_04939_131313_vel.geo.tif", "vstd": "vstd.geo.tif", "E": "014A_04939_131313.geo.E.tif",
              "N": "014A_04939_131313.geo.N.tif", "U": "U.geo.tif", "mask": "mask.geo.tif"}
     for key, name in names.items():
-        shutil.copy(src / f"100A_05000_131313.{key}.geo.tif", frame / name)
+        shutil.copy(src / synthetic_name(key), frame / name)
     shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "vel_filt.geo.tif")   # less plain velocities
     shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "014A_04939_131313.vel.mskd.geo.tif")
     renamed, original = open_product(frame), open_product(src)
@@ -582,3 +588,21 @@ def test_real_licsbas_frame_as_decompose_insar_velocities_publishes_it():
     assert np.all(e[ok] < 0)                      # ascending, right-looking: the LOS points west
     inc, az = product.read("incidenceAngle")[ok], product.read("azimuthAngle")[ok]
     assert 28 < inc.min() and inc.max() < 47 and 95 < np.median(az) < 106
+
+
+def test_comet_frame_without_mask_raster_is_masked_by_its_vel_mskd(scene, tmp_path):
+    """COMET's licsar2licsbas.sh publishes <frame>.vel.geo.tif and <frame>.vel.mskd.geo.tif (results/vel.mskd of
+    LiCSBAS15) but no mask raster: the mask is where vel.mskd has data, the same as results/mask."""
+    src = scene["frames"][0]
+    frame = tmp_path / src.name
+    shutil.copytree(src, frame)
+    (frame / f"{src.name}.mask.geo.tif").unlink()
+    with_mask = open_product(src)
+    product = open_product(frame)
+    assert product.attrs["MASK_APPLIED"] == "yes"
+    assert_same(product.read("velocity"), with_mask.read("velocity"), 0)
+    unmasked = open_product(frame, mask=False).read("velocity")
+    assert np.isfinite(unmasked).sum() > np.isfinite(product.read("velocity")).sum() + 20
+    names = sorted(p.name for p in src.iterdir())
+    assert names == sorted(f"{src.name}.{n}.tif" for n in ("vel.geo", "vel.mskd.geo", "vstd.geo", "mask.geo",
+                                                            "hgt.geo", "coh_avg.geo", "geo.E", "geo.N", "geo.U"))

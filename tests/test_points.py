@@ -182,18 +182,24 @@ def read_stations_csv(path: Path) -> Stations:
 
 
 # ------------------------------------------------------------------------------------------- GNSS vs points
-def test_gnss_against_points_is_the_median_within_the_radius(tmp_path):
-    """Three stations; around each, points within 0.3 km hold GNSS LOS + 4 mm/yr + symmetric deviations (median =
-    GNSS LOS + 4 mm/yr exactly), points 0.5-0.8 km away hold outliers (+50 mm/yr) that a 0.3 km radius excludes
-    and a 1 km radius takes in; a fourth station has no point near it."""
-    inc, az = 34.0, -102.0
-    e, n, u = los_unit_vector(inc, az)
-    sites = ["S001", "S002", "S003", "S004"]
-    lon = np.array([30.0, 30.2, 30.4, 31.0])
-    lat = np.array([40.0, 40.1, 40.05, 40.5])
+INC, AZ = 34.0, -102.0
+SITES = ["S001", "S002", "S003", "S004"]
+
+
+def gnss_scene(folder: Path) -> tuple[Stations, np.ndarray, Path]:
+    """Four stations (a CSV in mm/yr) and points: around each of the first three, points within 0.3 km hold GNSS LOS +
+    4 mm/yr + symmetric deviations (median = GNSS LOS + 4 mm/yr exactly), points 0.5-0.8 km away hold outliers
+    (+50 mm/yr) that a 0.3 km radius excludes and a 1 km radius takes in; the fourth station has no point near it.
+    Returns (stations, GNSS LOS truth in m/yr, ps_mean_v.xy)."""
+    e, n, u = los_unit_vector(INC, AZ)
+    lon = np.array([30.0, 30.2, 30.4, 30.9])
+    lat = np.array([40.0, 40.1, 40.05, 40.3])
     ve, vn, vu = np.array([0.02, -0.01, 0.005, 0.0]), np.array([0.01, 0.0, -0.02, 0.0]), np.array([0.0, 0.003, 0.0,
                                                                                                     0.0])
-    stations = Stations(sites, lon, lat, ve, vn, vu, *(np.full(4, 1e-3) for _ in range(3)))
+    stations = Stations(list(SITES), lon, lat, ve, vn, vu, *(np.full(4, 1e-3) for _ in range(3)))
+    rows = ["site,lon,lat,ve,vn,vu,se,sn,su"] + [f"{SITES[k]},{lon[k]},{lat[k]},{ve[k] * 1e3},{vn[k] * 1e3},"
+                                                 f"{vu[k] * 1e3},1,1,1" for k in range(4)]
+    (folder / "gnss.csv").write_text("\n".join(rows) + "\n")
     truth = e * ve + n * vn + u * vu
     pts_lon, pts_lat, vals = [], [], []
     for k in range(3):
@@ -203,36 +209,77 @@ def test_gnss_against_points_is_the_median_within_the_radius(tmp_path):
         for j in range(3):
             lo, la, _ = GEOD.fwd(lon[k], lat[k], 120.0 * j + 10, 500.0 + 150 * j)
             pts_lon.append(lo), pts_lat.append(la), vals.append(truth[k] + 0.05)
-    path = tmp_path / "ps_mean_v.xy"
+    pts_lon.append(30.95), pts_lat.append(40.35), vals.append(0.0)    # the map reaches the fourth station
+    path = folder / "ps_mean_v.xy"
     path.write_text(matlab_ascii(np.column_stack([pts_lon, pts_lat, np.array(vals) * 1e3])))
-    points = read_stamps(path)
+    grid = Grid(120, 80, 29.8, 40.6, 0.01, -0.01)                # the same LOS as E/N/U rasters of a frame
+    for name, data in (("vel", np.zeros(grid.shape, np.float32)), ("E", np.full(grid.shape, e, np.float32)),
+                       ("N", np.full(grid.shape, n, np.float32)), ("U", np.full(grid.shape, u, np.float32))):
+        write_geotiff(folder / "frame" / f"{name}.geo.tif", data, grid)
+    return stations, truth, path
 
+
+def test_gnss_against_points_is_the_median_within_the_radius(tmp_path):
+    stations, truth, path = gnss_scene(tmp_path)
+    e, n, u = los_unit_vector(INC, AZ)
+    points = read_stamps(path)
     median, count = insar_at_stations(stations, points, 0.3)
     assert list(count) == [5, 5, 5, 0] and np.isnan(median[3])
     np.testing.assert_allclose(median[:3], truth[:3] + 4e-3, atol=1e-9)
-    result = compare_points(stations, points, (inc, az), radius_km=0.3)
-    assert result.stations.site == sites[:3] and result.component == "LOS"
+    result = compare_points(stations, points, (INC, AZ), radius_km=0.3)
+    assert result.stations.site == SITES[:3] and result.component == "LOS"
     assert result.offset == pytest.approx(4e-3, abs=1e-9) and result.rms == pytest.approx(0, abs=1e-9)
     np.testing.assert_allclose(result.gnss_los, truth[:3], atol=1e-12)
     np.testing.assert_allclose(result.insar, truth[:3], atol=1e-9)
     np.testing.assert_allclose(result.sigma, np.sqrt((e * 1e-3) ** 2 + (n * 1e-3) ** 2 + (u * 1e-3) ** 2))
-    ref = compare_points(stations, points, (inc, az), radius_km=0.3, reference_site="S002")
+    ref = compare_points(stations, points, (INC, AZ), radius_km=0.3, reference_site="S002")
     assert ref.offset == pytest.approx(4e-3, abs=1e-9)
 
     wide, count = insar_at_stations(stations, points, 1.0)      # the outliers now count: 8 points, median moves
     assert list(count[:3]) == [8, 8, 8]
     np.testing.assert_allclose(wide[:3], truth[:3] + 4e-3 + 2e-3, atol=1e-9)   # median of the 8 values
 
-    grid = Grid(120, 80, 29.8, 40.6, 0.01, -0.01)                # the same LOS from a product of E/N/U rasters
-    for name, data in (("vel", np.zeros(grid.shape, np.float32)), ("E", np.full(grid.shape, e, np.float32)),
-                       ("N", np.full(grid.shape, n, np.float32)), ("U", np.full(grid.shape, u, np.float32))):
-        write_geotiff(tmp_path / "frame" / f"{name}.geo.tif", data, grid)
     from_product = compare_points(stations, points, open_product(tmp_path / "frame"), radius_km=0.3)
     np.testing.assert_allclose(from_product.gnss_los, truth[:3], atol=1e-7)
     assert from_product.offset == pytest.approx(4e-3, abs=1e-7)
 
     with pytest.raises(InputError, match=r"no GNSS station has an InSAR point within 0\.01 km"):
-        compare_points(stations, points, (inc, az), radius_km=0.01)
+        compare_points(stations, points, (INC, AZ), radius_km=0.01)
     with pytest.raises(InputError, match=r"'S004' has no InSAR point within 0\.3 km"):
-        compare_points(stations, points, (inc, az), radius_km=0.3, reference_site="S004")
+        compare_points(stations, points, (INC, AZ), radius_km=0.3, reference_site="S004")
     assert distance_km(0.0, 0.0, np.array([1.0]), np.array([0.0]))[0] == pytest.approx(111.195, abs=1e-3)
+
+
+def test_plot_step_compares_gnss_with_the_points(tmp_path):
+    """plot with gnssMode = both on a point export: arrows, GNSS circles on the map, and the scatter + CSV whose
+    InSAR values are the medians of the points within pointRadius (after the offset: the GNSS LOS truth)."""
+    from mimtpy.basic import plot
+    from mimtpy.viz.maps import MapStyle
+    from mimtpy.viz.points import draw_points_gnss, points_figure
+
+    _stations, truth, path = gnss_scene(tmp_path)
+    lines = [f"mimtpy.plot.DataSet = {path}", f"mimtpy.plot.outdir = {tmp_path / 'fig'}", "mimtpy.plot.dpi = 50",
+             f"mimtpy.plot.gnss = {tmp_path / 'gnss.csv'}", "mimtpy.plot.gnssMode = both",
+             f"mimtpy.plot.geometry = {tmp_path / 'frame'}", "mimtpy.plot.pointRadius = 0.3"]
+    cfg = parse_template("\n".join(lines), tmp_path / "p.template").configs["plot"]
+    written = plot.run(cfg, RunContext(tmp_path))
+    fig = tmp_path / "fig"
+    assert written == [fig / "ps_mean_v.png", fig / "ps_mean_v_gnss.png", fig / "ps_mean_v_gnss.csv"]
+    with open(fig / "ps_mean_v_gnss.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["site"] for r in rows] == SITES[:3]
+    np.testing.assert_allclose([float(r["insar_m_per_yr"]) for r in rows], truth[:3], atol=1e-8)
+    np.testing.assert_allclose([float(r["gnss_los_m_per_yr"]) for r in rows], truth[:3], atol=1e-7)
+
+    style = MapStyle(gnss=tmp_path / "gnss.csv", gnss_mode="both", geometry=tmp_path / "frame", point_radius=0.3)
+    points = read_stamps(path)
+    _fig, ax = points_figure(points, style)
+    result = draw_points_gnss(ax, points, style)
+    circles = next(c for c in ax.collections if c.get_gid() == "gnss_los")
+    np.testing.assert_allclose(circles.get_array(), (truth[:3] + 4e-3) * 1e3, atol=1e-5)   # GNSS + offset, mm/yr
+    assert result.offset == pytest.approx(4e-3, abs=1e-7)
+    arrows = next(c for c in ax.collections if c.get_gid() == "gnss_arrows")
+    assert len(arrows.U) == 4
+    no_geometry = MapStyle(gnss=tmp_path / "gnss.csv", gnss_mode="los")
+    _fig, ax = points_figure(points, no_geometry)
+    assert draw_points_gnss(ax, points, no_geometry) is None

@@ -169,6 +169,8 @@ def _read_source(source: tuple, grid: Grid, epochs, rows: slice, cols: slice) ->
             data = ResampledArray(product.array(name), product.grid, grid, "nearest")[rows, cols]
         data = np.asarray(data, dtype=np.float32)
         return data * np.float32(factor) if factor != 1 else data
+    if kind == "finite":                           # a mask: 1 where the source has data (a .mskd velocity)
+        return np.isfinite(_read_source(source[1], grid, epochs, rows, cols)).astype(np.float32)
     if kind == "h5":                               # a 2-D dataset of cum.h5 (LiCSBAS >= 1.5.2 copies them in)
         _, path, name, factor = source
         with h5py.File(path, "r") as f:
@@ -509,6 +511,7 @@ def read_raster_folder(path: str | Path, mask: bool = True, velocity_file: Path 
     ``velocity_file``: the velocity GeoTIFF to use (when one was given alone)."""
     folder = Path(path)
     tifs = [(tif_key(p), p) for p in _tifs(folder)]
+    all_tifs = list(tifs)
     velocity_tifs = [p for k, p in tifs if classify(k) == "velocity"]
     binaries = [(p.name.lower().replace(".", "_"), p) for p in _binaries(folder)]
     if velocity_file is None and not velocity_tifs and any(classify(k) == "velocity" for k, _ in binaries):
@@ -533,10 +536,23 @@ def read_raster_folder(path: str | Path, mask: bool = True, velocity_file: Path 
             logger.info("%s: %s is on another grid (%s) than %s: sampled at its pixel centres (nearest)", folder,
                         file.name, other.shape, vel_path.name)
         sources[name], units[name] = ("tif", str(file), factor), unit
+    if "mask" not in sources:
+        masked = _masked_twin(vel_path, all_tifs)
+        if masked is not None:
+            logger.info("%s: no mask raster; mask = where %s has data", folder, masked.name)
+            sources["mask"], units["mask"] = ("finite", ("tif", str(masked), 1.0)), "1"
     attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", "FILE_PATH": str(vel_path),
              **(parse_frame_id(folder.resolve()) or parse_frame_id(vel_path.name) or {})}
-    logger.info("%s: %s", folder, ", ".join(f"{n} <- {Path(s[1]).name}" for n, s in sources.items()))
+    logger.info("%s: %s", folder, ", ".join(f"{n} <- {Path(s[1] if s[0] != 'finite' else s[1][1]).name}"
+                                            for n, s in sources.items()))
     return _product(folder, "licsar", attrs, grid, sources, mask, units)
+
+
+def _masked_twin(vel_path: Path, tifs: list[tuple[str, Path]]) -> Path | None:
+    """The pre-masked version of a velocity GeoTIFF (``<frame>.vel.geo.tif`` -> ``<frame>.vel.mskd.geo.tif``, as
+    COMET's licsar2licsbas.sh publishes both without a mask raster), or None."""
+    key = tif_key(vel_path)
+    return next((p for k, p in tifs if k == f"{key}_mskd" and p != vel_path), None)
 
 
 def _read_binary_results(folder: Path, binaries: list[tuple[str, Path]], mask: bool) -> Product:

@@ -19,8 +19,10 @@ where ``vel`` is NaN, and 1 at the reference pixel; ``vel.mskd`` = vel with NaN 
 
 and a LiCSAR frame folder ``<outdir>/<frame>/`` (frame ID ``TTTA_05000_131313``, TTT = the track number) named as
 COMET's ``licsar2licsbas.sh`` publishes it (``LiCSBAS_flt2geotiff.py``: EPSG:4326, pixel-is-area transform, NaN
-no data, no unit tag): ``<frame>.vel.geo.tif``, ``.vstd.geo.tif`` (mm/yr), ``.E/.N/.U.geo.tif`` (LOS unit
-vector ground to satellite), ``.mask.geo.tif`` and ``.hgt.geo.tif``. Velocities are the straight-line fit of
+no data, no unit tag): ``<frame>.vel.geo.tif``, ``.vel.mskd.geo.tif``, ``.vstd.geo.tif`` (mm/yr),
+``.hgt.geo.tif``, ``.coh_avg.geo.tif``, the LiCSAR unit vectors ``<frame>.geo.E/N/U.tif`` (ground to satellite) and
+``.mask.geo.tif`` (results/mask; COMET publishes none, decompose_insar_velocities frames have one). Velocities are
+the straight-line fit of
 every epoch of the series (:func:`mimtpy.core.linfit.fit_lines`, as velcumu over the whole period), unmasked:
 readers apply the mask.
 """
@@ -115,8 +117,10 @@ def write_licsbas_layout(he5: Path, outdir: Path) -> tuple[Path, Path]:
                        ("hgt", height), ("vel.mskd", vel_mskd)):
         write_float32(ts / "results" / name, data)
 
-    for name, data in (("vel", vel), ("vstd", vstd), ("E", enu[0]), ("N", enu[1]), ("U", enu[2]),
-                       ("mask", mask), ("hgt", height)):
+    for name, data in (("vel", vel), ("vel.mskd", vel_mskd), ("vstd", vstd), ("mask", mask), ("hgt", height),
+                       ("coh_avg", tcoh)):                    # LiCSBAS_flt2geotiff.py -o <frame>.<name>.geo.tif
         write_geotiff(frame_dir / f"{frame}.{name}.geo.tif", data, grid)
+    for name, data in (("E", enu[0]), ("N", enu[1]), ("U", enu[2])):   # LiCSAR metadata/<frame>.geo.E.tif
+        write_geotiff(frame_dir / f"{frame}.geo.{name}.tif", data, grid)
     logger.info("%s: LiCSBAS layout in %s and frame folder %s", he5.name, ts, frame_dir)
     return ts, frame_dir
