@@ -156,7 +156,9 @@ READERS: list[Reader] = [
     Reader("cube", "NetCDF/Zarr datacube (mimtpy, LiCSBAS/AlignSAR, ITS_LIVE)", is_cube, read_cube,
            conventions="coordinates at pixel centres"),
     Reader("licsbas-ts", "LiCSBAS time-series folder TS_GEOCml*/ (cum_filt.h5 or cum.h5, results/mask)",
-           is_ts_folder, read_ts_folder, masks=True, folder=True, conventions="as cum.h5"),
+           is_ts_folder, read_ts_folder, masks=True, folder=True,
+           conventions="as cum.h5; cum_filt.h5 preferred when both are there (the default input of "
+           "LiCSBAS_cum2vel.py and LiCSBAS_out2nc.py), results/mask applied"),
     Reader("licsbas-results", "LiCSBAS results/ folder of float32 rasters (vel, vstd, coh_avg, mask, n_gap, ...) "
            "with EQA.dem_par", is_results_folder, read_raster_folder, masks=True, folder=True,
            conventions=_RESULTS),

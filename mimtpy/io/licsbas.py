@@ -227,7 +227,7 @@ def _direction_from_enu(sources: dict[str, tuple], grid: Grid) -> str | None:
     rows = sorted({0, grid.length // 4, grid.length // 2, 3 * grid.length // 4, grid.length - 1})
     east = np.concatenate([_read_source(sources["losEast"], grid, None, slice(r, r + 1), slice(None)).ravel()
                            for r in rows])
-    east = east[np.isfinite(east)]
+    east = east[np.isfinite(east) & (east != 0)]                # 0 = no data (LiCSAR)
     if east.size == 0:
         return None
     return "ASCENDING" if np.median(east) < 0 else "DESCENDING"
