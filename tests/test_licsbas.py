@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -158,6 +159,12 @@ def test_licsar_file_names_are_recognised(name, role):
     assert classify(tif_key(Path(name))) == role
 
 
+def synthetic_name(key: str) -> str:
+    """File of the synthetic frame folder: COMET names (<frame>.vel.geo.tif, ...; unit vectors as LiCSAR's
+    <frame>.geo.E.tif since the layout follows LiCSBAS/LiCSAR, before: <frame>.E.geo.tif)."""
+    return f"100A_05000_131313.geo.{key}.tif" if key in "ENU" else f"100A_05000_131313.{key}.geo.tif"
+
+
 def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tmp_path):
     src = scene["frames"][0]
     frame = tmp_path / "014A_04939_131313"
@@ -165,7 +172,7 @@ def test_other_names_give_the_same_frame_and_ambiguity_lists_the_files(scene, tm
     names = {"vel": "014A_04939_131313_vel.geo.tif", "vstd": "vstd.geo.tif", "E": "014A_04939_131313.geo.E.tif",
              "N": "014A_04939_131313.geo.N.tif", "U": "U.geo.tif", "mask": "mask.geo.tif"}
     for key, name in names.items():
-        shutil.copy(src / f"100A_05000_131313.{key}.geo.tif", frame / name)
+        shutil.copy(src / synthetic_name(key), frame / name)
     shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "vel_filt.geo.tif")   # less plain velocities
     shutil.copy(src / "100A_05000_131313.vel.geo.tif", frame / "014A_04939_131313.vel.mskd.geo.tif")
     renamed, original = open_product(frame), open_product(src)
@@ -376,7 +383,9 @@ def test_stamps_points_and_gridding(tmp_path):
     np.testing.assert_allclose(drawn.get_offsets(), [(lon, lat) for lon, lat, _ in pts])
     np.testing.assert_allclose(drawn.get_array(), [v for *_, v in pts])            # mm/yr
 
-    series = tmp_path / "ps_data.xy"
+    # a generic lon lat d1 d2 ... table with a header of dates (StaMPS's own ps_data.xy is lon lat v hgt dem_error,
+    # pinned in tests/test_points.py; this test used that name for a time series before ps_output.m was checked)
+    series = tmp_path / "points_ts.xy"
     series.write_text("lon lat 20200101 20200113\n10.0 45.0 0 3.5\n10.1 45.1 0 -2\n")
     ts = read_stamps(series)
     assert ts.dates == ["20200101", "20200113"] and ts.quantity == "displacement"
@@ -428,3 +437,172 @@ def test_real_licsbas_geotiffs_open_with_grid_units_and_values(tmp_path):
     assert -0.11 < np.nanmin(vel) < -0.1 and 0.11 < np.nanmax(vel) < 0.12            # -107 .. 112 mm/yr
     assert product.attrs["ORBIT_DIRECTION"] == "DESCENDING" and product.attrs["relative_orbit"] == "22"
     np.testing.assert_array_equal(product.read("coh_avg"), open_product(CAMPI / "prelim_coh.tif").read("data"))
+
+
+# ------------------------------------------------------------------------------------------- as LiCSBAS writes
+def test_synthetic_layout_is_what_licsbas_writes(scene):
+    """The synthetic TS folder has the datasets, dtypes and files of LiCSBAS 1.5.x (LiCSBAS13_sb_inv.py v1.5.2,
+    11_check_unw.py, 15_mask_ts.py, 02_ml_prep.py), checked against the HDF-EOS5 file of the same series."""
+    he5 = open_product(scene["he5"][0])
+    ts = scene["ts"][0]
+    n, (length, width) = len(he5.dates), he5.grid.shape
+    with h5py.File(ts / "cum.h5", "r") as f:
+        assert f["cum"].dtype == np.float32 and f["cum"].shape == (n, length, width)
+        assert f["vel"].dtype == np.float32 and f["vintercept"].dtype == np.float32
+        assert f["gap"].dtype == np.int8 and f["gap"].shape == (n - 1, length, width)
+        assert f["imdates"].dtype == np.int32
+        assert h5py.check_string_dtype(f["refarea"].dtype) is not None          # a str dataset, read as bytes
+        assert isinstance(f["refarea"][()], bytes)
+        assert f["corner_lat"].shape == () and f["corner_lat"].dtype == np.float64
+        assert "bperp" not in f                                                 # LiCSBAS leaves a dummy one out
+        for name in ("hgt", "coh_avg", "E.geo", "N.geo", "U.geo"):
+            assert f[name].shape == (length, width)
+        refarea = f["refarea"][()].decode()
+    info = ts / "info"
+    assert (info / "13ref.txt").read_text().split()[0] == refarea
+    dem_par = (info / "EQA.dem_par").read_text()
+    assert "ellipsoid_ra:" in dem_par and "ellipsoid_reciprocal_flattening:" in dem_par
+    assert (info / "EQA.dem_par").read_text() == (ts.parent / "GEOCml1" / "EQA.dem_par").read_text()
+    mli = (info / "slc.mli.par").read_text()
+    assert f"range_samples:   {width}" in mli and f"azimuth_lines:   {length}" in mli
+    assert float(re.search(r"radar_frequency:\s*(\S+)", mli).group(1)) == pytest.approx(
+        299792458.0 / float(he5.attrs["WAVELENGTH"]))
+
+    def raw(name):
+        return np.fromfile(ts / "results" / name, dtype="<f4").reshape(length, width)
+
+    vel, mask, mskd = raw("vel"), raw("mask"), raw("vel.mskd")
+    hdf_mask = he5.read("mask").astype(bool)
+    np.testing.assert_array_equal(np.isnan(mask), np.isnan(vel))               # 15_mask_ts: NaN = no data
+    ok = np.isfinite(vel) & (vel != 0)
+    np.testing.assert_array_equal(mask[ok], hdf_mask[ok].astype(np.float32))    # 1 valid, 0 masked
+    assert np.all(mask[vel == 0] == 1)                                          # the reference pixel kept
+    np.testing.assert_array_equal(mskd[mask == 1], vel[mask == 1])
+    assert np.isnan(mskd[mask != 1]).all()
+
+
+def test_cum_h5_alone_has_its_geometry_and_height_inside(scene, tmp_path):
+    """LiCSBAS >= 1.5.2 copies E.geo/N.geo/U.geo, hgt, coh_avg into cum.h5: a cum.h5 given without its folders
+    still has the LOS geometry (equal to the HDF-EOS5 angles) and the height."""
+    he5 = open_product(scene["he5"][1])
+    alone = tmp_path / "cum.h5"
+    shutil.copy(scene["ts"][1] / "cum.h5", alone)
+    product = open_product(alone)
+    assert "MASK_APPLIED" not in product.attrs                                  # no results/mask beside it
+    for name in ("incidenceAngle", "azimuthAngle"):
+        assert_same(product.read(name), he5.read(name), 1e-3)
+    np.testing.assert_allclose(product.read("height"), he5.read("height"), atol=1e-3)
+    assert product.datasets["height"].unit == "m"
+    assert product.attrs["ORBIT_DIRECTION"] == "DESCENDING"
+
+
+def test_cum_filt_h5_uses_the_mask_and_vstd_licsbas16_copies_in(scene, tmp_path):
+    """LiCSBAS16_filt_ts.py writes mask, vstd and stc of results/ into cum_filt.h5 (and filtwidth_km, ...)."""
+    ts = scene["ts"][0]
+    folder = tmp_path / "TS_GEOCml1"
+    folder.mkdir()
+    shape = open_product(ts / "cum.h5").grid.shape
+    mask = np.fromfile(ts / "results" / "mask", dtype="<f4").reshape(shape)
+    vstd = np.fromfile(ts / "results" / "vstd", dtype="<f4").reshape(shape)
+    shutil.copy(ts / "cum.h5", folder / "cum_filt.h5")
+    with h5py.File(folder / "cum_filt.h5", "a") as f:
+        f["mask"], f["vstd"] = mask, vstd
+        f["filtwidth_km"], f["filtwidth_yr"] = 2.0, 0.1
+    product = open_product(folder)
+    assert product.attrs["MASK_APPLIED"] == "yes"
+    series = product.read("timeseries", epochs=slice(4, 5))[0]
+    assert np.isnan(series[mask != 1]).all() and np.isfinite(series[mask == 1]).mean() > 0.9
+    std = product.read("velocityStd")
+    np.testing.assert_allclose(std[(mask == 1) & (vstd > 0)], vstd[(mask == 1) & (vstd > 0)] * np.float32(1e-3),
+                               rtol=1e-6)
+    assert product.datasets["velocityStd"].unit == "m/year"
+
+
+def test_results_vel_is_referenced_to_12ref_and_radar_cum_h5_is_refused(scene, tmp_path):
+    he5 = open_product(scene["he5"][0])
+    results = open_product(scene["ts"][0] / "results")
+    assert (results.attrs["REF_Y"], results.attrs["REF_X"]) == (he5.attrs["REF_Y"], he5.attrs["REF_X"])
+    radar = tmp_path / "cum.h5"
+    shutil.copy(scene["ts"][0] / "cum.h5", radar)
+    with h5py.File(radar, "a") as f:
+        for key in ("corner_lat", "corner_lon", "post_lat", "post_lon"):
+            del f[key]
+    with pytest.raises(ProductError, match=r"cum\.h5: no 'corner_lat' dataset: LiCSBAS wrote this cum\.h5 in "
+                                           r"radar coordinates"):
+        open_product(radar)
+
+
+def test_licsar_unit_vectors_with_zero_as_no_data(tmp_path):
+    """LiCSAR metadata E/N/U GeoTIFFs mark no data with 0 (LiCSBAS02_ml_prep.py turns 0 into NaN)."""
+    grid = Grid(5, 4, 30.0, 40.0, 0.01, -0.01)
+    frame = tmp_path / "021D_04972_131213"
+    e, n, u = (np.full(grid.shape, c, np.float32) for c in (0.6, 0.1, 0.79))
+    for c in (e, n, u):
+        c[0, :2] = 0
+    write_geotiff(frame / "021D_04972_131213.vel.geo.tif", np.ones(grid.shape, np.float32), grid)
+    for name, data in (("E", e), ("N", n), ("U", u)):
+        write_geotiff(frame / "metadata" / f"021D_04972_131213.geo.{name}.tif", data, grid)
+    product = open_product(frame)
+    inc = product.read("incidenceAngle")
+    assert np.isnan(inc[0, :2]).all() and np.isnan(product.read("losEast")[0, :2]).all()
+    assert inc[1, 1] == pytest.approx(np.degrees(np.arccos(0.79)), abs=1e-4)
+    assert product.attrs["ORBIT_DIRECTION"] == "DESCENDING" and product.attrs["relative_orbit"] == "21"
+
+
+REAL_FRAME = DATA / "div_naf_014A" / "014A_04939_131313"
+
+
+def test_real_licsbas_frame_as_decompose_insar_velocities_publishes_it():
+    """A published LiCSBAS frame folder (tests/data/div_naf_014A/SOURCE.txt) given as the folder: grid = the
+    GeoTIFF transform, mm/yr -> m/yr, mask.geo.tif applied (1 valid; 0 and NaN masked), vstd 0 (LiCSBAS13's
+    stable reference pixel of cum.h5) unknown, unit vectors of length 1, ascending geometry from the frame ID."""
+    import rasterio
+
+    def tif(name):
+        with rasterio.open(REAL_FRAME / f"{name}.geo.tif") as src:
+            return src.read(1), src.transform, src.nodata
+
+    vel, transform, nodata = tif("vel")
+    mask, vstd = tif("mask")[0], tif("vstd")[0]
+    assert np.isnan(nodata)
+    product = open_product(REAL_FRAME)
+    g = product.grid
+    assert (g.x_first, g.y_first, g.x_step, g.y_step) == pytest.approx((transform.c, transform.f, transform.a,
+                                                                        transform.e), abs=1e-12)
+    assert g.shape == vel.shape == (268, 354)
+    assert product.attrs["FRAME_ID"] == "014A_04939_131313" and product.attrs["ORBIT_DIRECTION"] == "ASCENDING"
+    assert product.attrs["relative_orbit"] == "14" and product.attrs["MASK_APPLIED"] == "yes"
+    v = product.read("velocity")
+    valid = mask == 1
+    np.testing.assert_allclose(v[valid], vel[valid] * np.float32(1e-3), rtol=1e-6)
+    assert np.isnan(v[~valid]).all() and valid.sum() > 20000
+    unmasked = open_product(REAL_FRAME, mask=False).read("velocity")
+    np.testing.assert_allclose(unmasked, vel * np.float32(1e-3), rtol=1e-6)
+    ref = np.argwhere(vstd == 0)
+    assert len(ref) == 1                          # one stable reference (LiCSBAS13 13ref.txt) where vstd = 0 ...
+    assert abs(vel[tuple(ref[0])]) > 1            # ... where results/vel is NOT 0: it is relative to 12ref.txt
+    assert np.isnan(open_product(REAL_FRAME, mask=False).read("velocityStd")[tuple(ref[0])])
+    e, n, u = (product.read(k) for k in ("losEast", "losNorth", "losUp"))
+    ok = np.isfinite(e)
+    assert np.max(np.abs(e[ok] ** 2 + n[ok] ** 2 + u[ok] ** 2 - 1)) < 1e-5
+    assert np.all(e[ok] < 0)                      # ascending, right-looking: the LOS points west
+    inc, az = product.read("incidenceAngle")[ok], product.read("azimuthAngle")[ok]
+    assert 28 < inc.min() and inc.max() < 47 and 95 < np.median(az) < 106
+
+
+def test_comet_frame_without_mask_raster_is_masked_by_its_vel_mskd(scene, tmp_path):
+    """COMET's licsar2licsbas.sh publishes <frame>.vel.geo.tif and <frame>.vel.mskd.geo.tif (results/vel.mskd of
+    LiCSBAS15) but no mask raster: the mask is where vel.mskd has data, the same as results/mask."""
+    src = scene["frames"][0]
+    frame = tmp_path / src.name
+    shutil.copytree(src, frame)
+    (frame / f"{src.name}.mask.geo.tif").unlink()
+    with_mask = open_product(src)
+    product = open_product(frame)
+    assert product.attrs["MASK_APPLIED"] == "yes"
+    assert_same(product.read("velocity"), with_mask.read("velocity"), 0)
+    unmasked = open_product(frame, mask=False).read("velocity")
+    assert np.isfinite(unmasked).sum() > np.isfinite(product.read("velocity")).sum() + 20
+    names = sorted(p.name for p in src.iterdir())
+    assert names == sorted(f"{src.name}.{n}.tif" for n in ("vel.geo", "vel.mskd.geo", "vstd.geo", "mask.geo",
+                                                            "hgt.geo", "coh_avg.geo", "geo.E", "geo.N", "geo.U"))

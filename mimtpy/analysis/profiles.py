@@ -28,7 +28,7 @@ from pyproj import Geod
 
 from mimtpy.context import RunContext
 from mimtpy.errors import InputError
-from mimtpy.io import Product, open_product, write_h5
+from mimtpy.io import Points, Product, open_product, write_h5
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gnss import Stations, read_stations
 from mimtpy.io.vectors import clip_lines, read_lines
@@ -131,7 +131,7 @@ def point_profile(start: tuple[float, float], end: tuple[float, float], width: f
 
 def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
     """Bin the values of dataset ``name`` within the swath of ``profile`` (only the window around the
-    swath is read)."""
+    swath is read); every pixel is taken at its centre."""
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     unit, factor = display_unit(stored)
     s, n, w, e = _profile_box(profile)
@@ -139,7 +139,27 @@ def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) 
     sub = product.grid.subset(rows, cols)
     lon, lat = np.meshgrid(sub.lons(), sub.lats())
     values = product.read(name, rows, cols).astype(np.float64) * factor
-    ok = np.isfinite(values)
+    return _bin(profile, lon.ravel(), lat.ravel(), values.ravel(), bin_size, unit, f"{product.path.stem} {name}")
+
+
+def bin_points(profile: Profile, points: Points, bin_size: float) -> Binned:
+    """Bin scattered points (StaMPS velocities, :class:`mimtpy.io.Points`) as :func:`bin_profile` bins pixels, at
+    their own coordinates, no gridding: the points inside the swath box (within ``width/2`` km across and
+    ``length`` km along of the centre) by their distance along the profile: mean, median, std and count per bin
+    (mm/yr)."""
+    if points.quantity == "displacement":
+        raise InputError(f"{points.path}: profiles of points take velocities; this file holds displacements of "
+                         f"{len(points.dates)} date(s)")
+    unit, factor = display_unit(points.unit)
+    values = np.asarray(points.values, dtype=np.float64) * factor
+    return _bin(profile, points.lon, points.lat, values, bin_size, unit, f"{points.path.stem} {points.quantity}")
+
+
+def _bin(profile: Profile, lon: np.ndarray, lat: np.ndarray, values: np.ndarray, bin_size: float, unit: str,
+         name: str) -> Binned:
+    """Statistics per ``bin_size`` km bin of the values whose positions fall in the swath of ``profile``; bins
+    run from the start of the profile (origin - length), a value on a bin edge belongs to the bin above."""
+    ok = np.isfinite(values) & np.isfinite(lon) & np.isfinite(lat)
     along, across = profile.project(lon[ok], lat[ok])
     keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
     dist, vals = along[keep], values[ok][keep]
@@ -154,8 +174,7 @@ def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) 
         count[b] = sel.size
         if sel.size:
             stats[:, b] = (sel.mean(), np.median(sel), sel.std(), sel.size)
-    return Binned((edges[:-1] + edges[1:]) / 2, stats[0], stats[1], stats[2], count, unit,
-                  f"{product.path.stem} {name}", (dist, vals))
+    return Binned((edges[:-1] + edges[1:]) / 2, stats[0], stats[1], stats[2], count, unit, name, (dist, vals))
 
 
 def _profile_box(profile: Profile) -> tuple[float, float, float, float]:
@@ -224,6 +243,33 @@ def gnss_profile(stations: Stations, profile: Profile, product: Product, name: s
                        result.sigma[keep] * display, result.component)
 
 
+def gnss_points_profile(stations: Stations, profile: Profile, points: Points,
+                        geometry: Product | tuple[float, float] | None, radius_km: float) -> GnssProfile:
+    """GNSS in the swath of ``profile`` against scattered points (:func:`mimtpy.ops.points.compare_points`:
+    InSAR = median of the points within ``radius_km`` of each station, GNSS projected into the LOS of
+    ``geometry``), in mm/yr, in the points' frame (GNSS + offset)."""
+    from mimtpy.errors import ProductError
+    from mimtpy.ops.points import compare_points
+
+    empty = np.zeros(0)
+    if not _in_swath(stations, profile)[0].any():
+        return GnssProfile([], empty, empty, empty, note="no GNSS station in this swath")
+    if geometry is None:
+        return GnssProfile([], empty, empty, empty, note="points: no geometry for the GNSS LOS (geometry key)")
+    if points.quantity != "velocity":
+        return GnssProfile([], empty, empty, empty, note=f"GNSS not comparable with {points.quantity}")
+    try:
+        result = compare_points(stations, points, geometry, radius_km)
+    except (InputError, ProductError) as err:
+        logger.warning("GNSS not drawn on profile %s of %s: %s", profile.label, points.path.name, err)
+        return GnssProfile([], empty, empty, empty, note="GNSS not comparable here (see the log)")
+    keep, along = _in_swath(result.stations, profile)
+    if not keep.any():
+        return GnssProfile([], empty, empty, empty, "LOS", note=f"no GNSS station with points within {radius_km:g} km")
+    sites = [s for s, k in zip(result.stations.site, keep, strict=True) if k]
+    return GnssProfile(sites, along[keep], result.gnss_in_insar_frame[keep] * 1e3, result.sigma[keep] * 1e3, "LOS")
+
+
 def make_profiles(cfg: TransectsConfig, snwe: tuple[float, float, float, float] | None = None
                   ) -> tuple[list[Profile], list[np.ndarray]]:
     """Profiles of the config and the fault trace (for maps). The trace is first cut to ``snwe``
@@ -250,7 +296,8 @@ def make_profiles(cfg: TransectsConfig, snwe: tuple[float, float, float, float] 
 
 @dataclass
 class Transects:
-    """Profiles of a run: the products, profile lines, binned values, fault traces and GNSS."""
+    """Profiles of a run: the products, profile lines, binned values, fault traces and GNSS (``gnss``: per
+    profile and dataset, only for point datasets; None = computed from the product by the figure)."""
 
     products: list[Product]
     profiles: list[Profile]
@@ -258,24 +305,39 @@ class Transects:
     traces: list[np.ndarray]
     stations: Stations | None
     written: list[Path]
+    gnss: list[list[GnssProfile | None]] | None = None
 
 
 def profile_products(cfg: TransectsConfig, ctx: RunContext) -> Transects:
-    """Profiles of every DataSet file, written as CSV + HDF5 of the bins."""
+    """Profiles of every DataSet file, written as CSV + HDF5 of the bins. StaMPS point exports (``.xy``) are
+    binned at the points' own positions (:func:`bin_points`); their map is the points gridded
+    (:func:`mimtpy.io.stamps.read_stamps_gridded`) and their GNSS is compared with the points
+    (:func:`gnss_points_profile`, LOS from ``geometry``)."""
+    from mimtpy.io.stamps import is_stamps_xy, read_stamps, read_stamps_gridded
+
     if not cfg.dataset:
         raise InputError("mimtpy.transects.DataSet: no file given")
     paths = [ctx.resolve(p) for p in cfg.dataset]
-    products = [open_product(p) for p in paths]
+    points = [read_stamps(p) if is_stamps_xy(p) else None for p in paths]
+    products = [read_stamps_gridded(p) if pts is not None else open_product(p) for p, pts in zip(paths, points,
+                                                                                                  strict=True)]
     profiles, traces = make_profiles(cfg, products[0].grid.snwe)
     stations = read_stations(ctx.resolve(cfg.gnss), cfg.gnss_format) if cfg.gnss else None
+    geometry = open_product(ctx.resolve(cfg.geometry)) if cfg.geometry else None
     results: list[list[Binned]] = []
+    gnss: list[list[GnssProfile | None]] = []
     for profile in profiles:
-        results.append([bin_profile(profile, p, main_dataset(p, allow_3d=False), cfg.bin_size) for p in products])
+        results.append([bin_points(profile, pts, cfg.bin_size) if pts is not None
+                        else bin_profile(profile, p, main_dataset(p, allow_3d=False), cfg.bin_size)
+                        for p, pts in zip(products, points, strict=True)])
+        gnss.append([gnss_points_profile(stations, profile, pts, geometry, cfg.point_radius)
+                     if pts is not None and stations is not None else None for pts in points])
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
     name = cfg.outname or "transects"
     written = [write_profiles_csv(outdir / f"{name}.csv", profiles, results, paths, stations),
                write_profiles_h5(outdir / f"{name}.h5", profiles, results, paths)]
-    return Transects(products, profiles, results, traces, stations, written)
+    has_points = any(p is not None for p in points)
+    return Transects(products, profiles, results, traces, stations, written, gnss if has_points else None)
 
 
 def write_profiles_csv(path: Path, profiles: list[Profile], results: list[list[Binned]], paths: list[Path],

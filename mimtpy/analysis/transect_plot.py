@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mimtpy.analysis.profiles import Binned, Profile, gnss_profile
+from mimtpy.analysis.profiles import Binned, GnssProfile, Profile, gnss_profile
 from mimtpy.io import Product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gnss import Stations
@@ -49,9 +49,11 @@ def draw_profile_lines(ax, profiles: list[Profile], extent: tuple[float, float, 
 
 
 def transect_figure(products: list[Product], profiles: list[Profile], results: list[list[Binned]],
-                    traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None):
+                    traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None,
+                    gnss: list[list[GnssProfile | None]] | None = None):
     """The figure (map of the first dataset with swaths + one panel per profile and dataset) for inspection;
-    the map is drawn with ``style`` (colour limits, colormap; default: the plot step's defaults)."""
+    the map is drawn with ``style`` (colour limits, colormap; default: the plot step's defaults). ``gnss``: GNSS
+    profiles computed beforehand (per profile and dataset; None entries are computed from the product)."""
     shown = profiles[:MAX_PANELS]
     rows = len(products)
     fig = plt.figure(figsize=(5 + 4 * len(shown), 3.2 * max(rows, 1.4)))
@@ -67,6 +69,7 @@ def transect_figure(products: list[Product], profiles: list[Profile], results: l
     draw_profile_lines(ax_map, profiles, data.extent)
     for col, (profile, binned) in enumerate(zip(shown, results, strict=False), start=1):
         for row, (b, product) in enumerate(zip(binned, products, strict=True)):
+            given = gnss[col - 1][row] if gnss is not None else None
             ax = fig.add_subplot(grid[row, col])
             ok = b.count > 0
             ax.plot(b.points[0], b.points[1], ".", ms=1, color="0.7", rasterized=True)
@@ -74,7 +77,7 @@ def transect_figure(products: list[Product], profiles: list[Profile], results: l
                             color="tab:blue", label="+-std")
             ax.plot(b.distance[ok], b.median[ok], "-", color="tab:blue", label="median")
             if stations is not None:
-                g = gnss_profile(stations, profile, product, main_dataset(product, allow_3d=False))
+                g = given or gnss_profile(stations, profile, product, main_dataset(product, allow_3d=False))
                 if len(g.sites):
                     yerr = g.sigma if np.isfinite(g.sigma).any() else None
                     ax.errorbar(g.distance, g.value, yerr=None if yerr is None else np.nan_to_num(yerr), fmt="k^",
@@ -93,9 +96,10 @@ def transect_figure(products: list[Product], profiles: list[Profile], results: l
 
 
 def plot_transects(out: Path, products: list[Product], profiles: list[Profile], results: list[list[Binned]],
-                   traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None) -> Path:
+                   traces: list[np.ndarray], stations: Stations | None, style: MapStyle | None = None,
+                   gnss: list[list[GnssProfile | None]] | None = None) -> Path:
     """Write :func:`transect_figure` atomically to ``out`` (PNG)."""
-    fig = transect_figure(products, profiles, results, traces, stations, style)
+    fig = transect_figure(products, profiles, results, traces, stations, style, gnss)
     with atomic_output(out) as tmp:
         fig.savefig(tmp, dpi=150, format="png")
     plt.close(fig)

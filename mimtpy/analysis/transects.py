@@ -28,6 +28,8 @@ class TransectsConfig(SectionConfig):
     width: float = option("width", "2", "km, full width of the swath averaged into a profile", "float", lo=0.001)
     bin_size: float = option("binSize", "0.5", "km, bin size along the profile", "float", lo=0.0001)
     gnss: Path = option("gnss", "none", "GNSS velocity table to show on the profiles", "path")
+    geometry: Path = option("geometry", "none", "LOS geometry of point datasets (StaMPS .xy) for the GNSS on their profiles: a product with incidence/azimuth angles or E/N/U rasters (geometryGeo.h5, LiCSAR frame folder)", "path")
+    point_radius: float = option("pointRadius", "0.5", "km: InSAR at a GNSS station = median of the points within this distance (point datasets)", "float", lo=1e-6)
     gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", *GNSS_FORMATS))
     vlim: tuple = option("vlim", "auto", "colour limits min max of the map in display units (mm/yr, mm); auto = as the plot step", "floats", count=2)
     cmap: str = option("cmap", "auto", "matplotlib colormap of the map; auto = as the plot step (RdBu_r for signed, viridis for one-sided data)", "str")
@@ -44,6 +46,7 @@ def plan(cfg: TransectsConfig, ctx: RunContext) -> Plan:
         result.need(ctx, "DataSet", ctx.resolve(entry))
     result.need(ctx, "fault", cfg.fault)
     result.need(ctx, "gnss", cfg.gnss)
+    result.need(ctx, "geometry", cfg.geometry)
     if not cfg.fault and not (cfg.start and cfg.end):
         result.problem("", "give fault, or start and end")
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
@@ -63,7 +66,7 @@ def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
     outdir = ctx.resolve(cfg.outdir) if cfg.outdir else ctx.project_dir / "transects"
     name = cfg.outname or "transects"
     expected = [outdir / f"{name}{suffix}" for suffix in (".csv", ".h5", ".png")]
-    inputs = [ctx.resolve(p) for p in (*(cfg.dataset or ()), cfg.fault, cfg.gnss) if p]
+    inputs = [ctx.resolve(p) for p in (*(cfg.dataset or ()), cfg.fault, cfg.gnss, cfg.geometry) if p]
     settings, stamp = ctx.settings(cfg), outdir / f".{name}.mimtpy.json"
     if ctx.is_current(expected, inputs, settings, stamp):
         return expected
@@ -71,7 +74,7 @@ def run(cfg: TransectsConfig, ctx: RunContext) -> list[Path]:
     figure = done.written[0].with_suffix(".png")
     style = MapStyle(vlim=cfg.vlim or None, cmap=cfg.cmap, format="png", dpi=150)
     outputs = [*done.written, plot_transects(figure, done.products, done.profiles, done.results, done.traces,
-                                             done.stations, style)]
+                                             done.stations, style, done.gnss)]
     ctx.record(stamp, settings, outputs)
     return outputs
 

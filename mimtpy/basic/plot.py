@@ -42,6 +42,8 @@ class PlotConfig(SectionConfig):
     gnss_format: str = option("gnssFormat", "auto", "GNSS table format", "choice", choices=("auto", *GNSS_FORMATS))
     gnss_mode: str = option("gnssMode", "arrows", "arrows (horizontal), los (projected into the product's LOS and compared), or both", "choice", choices=("arrows", "los", "both"))
     gnss_scale: float = option("gnssScale", "auto", "arrow scale: mm/yr across the map width; auto = 8 x the largest velocity", "float", lo=1e-6)
+    geometry: Path = option("geometry", "none", "LOS geometry of point datasets (StaMPS .xy) for gnssMode los/both: a product with incidence/azimuth angles or E/N/U rasters (geometryGeo.h5, LiCSAR frame folder)", "path")
+    point_radius: float = option("pointRadius", "0.5", "km: InSAR at a GNSS station = median of the points within this distance (point datasets)", "float", lo=1e-6)
     gnss_ref: str = option("gnssRef", "auto", "GNSS site to reference InSAR and GNSS to; auto = remove the median difference", "str")
     backend: str = option("backend", "matplotlib", "plotting backend (pygmt needs GMT 6.4+ and pygmt 0.16)", "choice", choices=("matplotlib", "pygmt"))
     format: str = option("format", "png", "figure format", "choice", choices=("png", "pdf"))
@@ -56,7 +58,8 @@ def plan(cfg: PlotConfig, ctx: RunContext) -> Plan:
     result = Plan()
     for entry in cfg.dataset or ():
         result.need(ctx, "DataSet", ctx.resolve(entry))
-    for key, path in (("fault", cfg.fault), ("gnss", cfg.gnss), ("dem", cfg.dem), ("shpdir", cfg.shpdir)):
+    for key, path in (("fault", cfg.fault), ("gnss", cfg.gnss), ("dem", cfg.dem), ("shpdir", cfg.shpdir),
+                      ("geometry", cfg.geometry)):
         result.need(ctx, key, path)
     if isinstance(cfg.shade, Path):
         result.problem("shade", f"'{cfg.shade}' is not yes/no/auto; give a DEM file with mimtpy.plot.dem")
@@ -73,7 +76,7 @@ def plan(cfg: PlotConfig, ctx: RunContext) -> Plan:
 
 def _resolved(cfg: PlotConfig, ctx: RunContext) -> PlotConfig:
     """``cfg`` with its file keys resolved against the project folder."""
-    files = {key: ctx.resolve(getattr(cfg, key)) for key in ("fault", "gnss", "dem", "shpdir", "outdir")
+    files = {key: ctx.resolve(getattr(cfg, key)) for key in ("fault", "gnss", "dem", "shpdir", "geometry", "outdir")
              if getattr(cfg, key)}
     return dataclasses.replace(cfg, **files)
 
@@ -93,7 +96,7 @@ def run(cfg: PlotConfig, ctx: RunContext) -> list[Path]:
         from mimtpy.viz.gmt import require_pygmt
         require_pygmt()
     style = dataclasses.replace(cfg, dataset=None, overview=False)     # what a figure depends on
-    extra = [p for p in (cfg.fault, cfg.gnss, cfg.dem, cfg.shpdir) if p]
+    extra = [p for p in (cfg.fault, cfg.gnss, cfg.dem, cfg.shpdir, cfg.geometry) if p]
     outputs = []
     for path in paths:
         out = (cfg.outdir or path.parent) / f"{path.stem}.{cfg.format}"

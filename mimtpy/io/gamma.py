@@ -63,7 +63,9 @@ def wavelength_from(mli_par: Path, source: str) -> float:
 
 
 def write_dem_par(path: Path, grid: Grid) -> Path:
-    """An ``EQA.dem_par`` of ``grid`` (GAMMA/LiCSBAS: corner = centre of the first pixel)."""
+    """An ``EQA.dem_par`` of ``grid`` as ``LiCSBAS02_ml_prep.py`` writes it (GAMMA/LiCSBAS: corner = centre of the
+    first pixel; with the WGS 84 ``ellipsoid_ra`` and ``ellipsoid_reciprocal_flattening`` that
+    ``LiCSBAS13_sb_inv.py`` reads for its pixel spacing)."""
     corner_lat = grid.y_first + grid.y_step / 2
     corner_lon = grid.x_first + grid.x_step / 2
     text = (f"Gamma DIFF&GEO DEM/MAP parameter file\ntitle: mimtpy\nDEM_projection:     EQA\n"
@@ -71,7 +73,18 @@ def write_dem_par(path: Path, grid: Grid) -> Path:
             f"width:                {grid.width}\nnlines:               {grid.length}\n"
             f"corner_lat:     {corner_lat!r}  decimal degrees\ncorner_lon:    {corner_lon!r}  decimal degrees\n"
             f"post_lat:    {grid.y_step!r} decimal degrees\npost_lon:     {grid.x_step!r} decimal degrees\n\n"
-            f"ellipsoid_name: WGS 84\n")
+            f"ellipsoid_name: WGS 84\nellipsoid_ra:        6378137.000   m\n"
+            f"ellipsoid_reciprocal_flattening:  298.2572236\n\ndatum_name: WGS 1984\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    return path
+
+
+def write_mli_par(path: Path, grid: Grid, wavelength: float = SENTINEL1_WAVELENGTH) -> Path:
+    """A ``slc.mli.par`` as ``LiCSBAS02_ml_prep.py`` writes it for geocoded data: ``range_samples`` = width,
+    ``azimuth_lines`` = length (LiCSBAS13 takes the data as geocoded when they equal EQA.dem_par's size) and
+    ``radar_frequency`` in Hz (c / wavelength)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"range_samples:   {grid.width}\nazimuth_lines:   {grid.length}\n"
+                    f"radar_frequency: {SPEED_OF_LIGHT / wavelength!r} Hz\n")
     return path

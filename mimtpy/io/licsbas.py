@@ -9,7 +9,11 @@ Formats (each recognised by its content, see :data:`mimtpy.io.READERS`):
   ``timeseries`` in **m** (FILE_TYPE timeseries, UNIT m), ``velocity`` in m/year, ``date``; the grid is MintPy's
   (``X_FIRST = corner_lon - post_lon/2``, ``Y_FIRST = corner_lat - post_lat/2``); REF_Y/REF_X = the centre pixel of
   ``refarea`` (``(y1 + y2 - 1) // 2``), REF_LAT/REF_LON its centre. No-data: NaN, and pixels whose ``vel`` is exactly
-  0 outside ``refarea`` (LiCSBAS fills some outputs with 0); the first epoch is 0 by construction and stays valid.
+  0 outside ``refarea``; the first epoch is 0 by construction and stays valid. 2-D datasets that LiCSBAS >= 1.5.2
+  copies into cum.h5 (``hgt``, ``coh_avg``, ``E.geo``/``N.geo``/``U.geo``, ...) and LiCSBAS16 into cum_filt.h5
+  (``mask``, ``vstd``, ``stc``) are exposed (:data:`INNER`), so a cum.h5 alone has its geometry. A cum.h5 without
+  ``corner_lat`` (LiCSBAS in radar coordinates) is refused. What each LiCSBAS script writes (read in its source)
+  is listed in the ``conventions`` of :data:`mimtpy.io.READERS` (docs/formats.md).
 * a LiCSBAS time-series folder ``TS_GEOCml*/``: its ``cum_filt.h5`` (the filtered series, preferred as
   ``LiCSBAS_out2nc.py`` does) or ``cum.h5``, with ``results/mask`` applied; a LiCSBAS work folder (``<frame>/``
   with ``GEOCml*/`` and one ``TS_GEOCml*/``) opens as that time series.
@@ -18,10 +22,13 @@ Formats (each recognised by its content, see :data:`mimtpy.io.READERS`):
   (looked for in ``results/``, the TS folder, ``TS/info/``, then the ``GEOCml*`` folder the TS folder is named
   after, as LiCSBAS lays them out), or their GeoTIFF variants (``vel.geo.tif``, ...). ``vel``/``vstd`` (mm/yr) are
   exposed as ``velocity``/``velocityStd`` in m/year (a std of 0, as at the reference pixel, is unknown: NaN, so it
-  never gets an infinite weight), ``hgt`` as ``height`` (m), the others under their LiCSBAS names.
+  never gets an infinite weight), ``hgt`` as ``height`` (m), ``vintercept``/``resid_rms``/``stc`` in m, the others
+  under their LiCSBAS names. ``results/vel`` is relative to the preliminary reference of ``info/12ref.txt``
+  (LiCSBAS13 writes it before re-referencing cum.h5): REF_Y/REF_X come from that file when it is there.
 * a LiCSAR / ``decompose_insar_velocities`` frame folder ``<frame>/`` of GeoTIFFs: ``*vel*.geo.tif`` (or ``vel.tif``),
   ``*vstd*``, ``E/N/U`` (``E.geo.tif``, ``<frame>.geo.E.tif``, ``<frame>_E.geo.tif``, ...), ``mask*``, ``hgt``.
-  E/N/U and hgt missing beside the velocity are taken from ``<frame>/metadata/`` (LiCSAR's layout).
+  E/N/U and hgt missing beside the velocity are taken from ``<frame>/metadata/`` (LiCSAR's layout); 0 in an
+  E/N/U raster is no data (LiCSAR writes 0 there; LiCSBAS02_ml_prep.py reads it so).
   A velocity GeoTIFF without a UNIT tag is mm/yr (LiCSBAS/LiCSAR), logged. Unit-vector rasters are exposed as
   ``losEast``/``losNorth``/``losUp`` (ground to satellite, as MintPy's LOS vector) and as MintPy's
   ``incidenceAngle`` = acos(U) and ``azimuthAngle`` = atan2(-E, N) (degrees), so the geometry lookup of
@@ -67,6 +74,13 @@ NAMES = {"vel": "velocity", "vstd": "velocityStd", "hgt": "height", "mask": "mas
 #: datasets the product's mask applies to
 MASKED = ("timeseries", "velocity", "velocityStd")
 ENU = ("losEast", "losNorth", "losUp")
+#: 2-D datasets that LiCSBAS13_sb_inv.py (>= v1.5.2) copies into cum.h5 and LiCSBAS16_filt_ts.py into
+#: cum_filt.h5 (with mask, vstd, stc of results/): name in the file -> (exposed name, factor to SI)
+INNER = {"hgt": ("height", 1.0), "coh_avg": ("coh_avg", 1.0), "n_unw": ("n_unw", 1.0),
+         "n_loop_err": ("n_loop_err", 1.0), "n_gap": ("n_gap", 1.0), "n_ifg_noloop": ("n_ifg_noloop", 1.0),
+         "maxTlen": ("maxTlen", 1.0), "resid_rms": ("resid_rms", 0.001), "E.geo": ("losEast", 1.0),
+         "N.geo": ("losNorth", 1.0), "U.geo": ("losUp", 1.0), "mask": ("mask", 1.0),
+         "vstd": ("velocityStd", 0.001), "stc": ("stc", 0.001)}
 _BINARY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.(filt|mskd))*$")
 
 
@@ -155,6 +169,13 @@ def _read_source(source: tuple, grid: Grid, epochs, rows: slice, cols: slice) ->
             data = ResampledArray(product.array(name), product.grid, grid, "nearest")[rows, cols]
         data = np.asarray(data, dtype=np.float32)
         return data * np.float32(factor) if factor != 1 else data
+    if kind == "finite":                           # a mask: 1 where the source has data (a .mskd velocity)
+        return np.isfinite(_read_source(source[1], grid, epochs, rows, cols)).astype(np.float32)
+    if kind == "h5":                               # a 2-D dataset of cum.h5 (LiCSBAS >= 1.5.2 copies them in)
+        _, path, name, factor = source
+        with h5py.File(path, "r") as f:
+            data = np.asarray(f[name][rows, cols], dtype=np.float32)
+        return data * np.float32(factor) if factor != 1 else data
     if kind in ("cum", "vel"):
         _, path, factor, refarea = source
         with h5py.File(path, "r") as f:
@@ -181,11 +202,15 @@ def _read_dataset(sources: dict[str, tuple], grid: Grid, apply_mask: bool, name:
     """A window of dataset ``name`` (module level, bound with functools.partial: products pickle)."""
     if name in ("incidenceAngle", "azimuthAngle"):
         e, n, u = (_read_source(sources[k], grid, None, rows, cols).astype(np.float64) for k in ENU)
+        for c in (e, n, u):
+            c[c == 0] = np.nan                # 0 = no data, as when each component is read
         with np.errstate(invalid="ignore"):
             angle = (np.degrees(np.arccos(np.clip(u, -1, 1))) if name == "incidenceAngle"
                      else np.degrees(np.arctan2(-e, n)))
         return angle.astype(np.float32)
     data = _read_source(sources[name], grid, epochs, rows, cols)
+    if name in ENU:
+        data[data == 0] = np.nan             # LiCSAR E/N/U GeoTIFFs: 0 = no data (LiCSBAS02_ml_prep.py does the same)
     if name == "velocityStd":
         data[data <= 0] = np.nan             # LiCSBAS: 0 at the reference and where no std was estimated
     if apply_mask and name in MASKED and "mask" in sources:
@@ -202,7 +227,7 @@ def _direction_from_enu(sources: dict[str, tuple], grid: Grid) -> str | None:
     rows = sorted({0, grid.length // 4, grid.length // 2, 3 * grid.length // 4, grid.length - 1})
     east = np.concatenate([_read_source(sources["losEast"], grid, None, slice(r, r + 1), slice(None)).ravel()
                            for r in rows])
-    east = east[np.isfinite(east)]
+    east = east[np.isfinite(east) & (east != 0)]                # 0 = no data (LiCSAR)
     if east.size == 0:
         return None
     return "ASCENDING" if np.median(east) < 0 else "DESCENDING"
@@ -291,11 +316,17 @@ def read_cum_h5(path: str | Path, mask: bool = True, mask_file: Path | None = No
         if len(dates) != shape[0] or any(len(d) != 8 for d in dates):
             raise ProductError(f"{path}: {len(dates)} imdates ({dates[:2]} ...) for {shape[0]} epochs of 'cum'; "
                                "expected one YYYYMMDD per epoch")
+        if "corner_lat" not in f:
+            raise ProductError(f"{path}: no 'corner_lat' dataset: LiCSBAS wrote this cum.h5 in radar coordinates "
+                               "(it writes corner_lat/lon, post_lat/lon only for geocoded GEOCml* data); mimtpy "
+                               "needs a geocoded time series")
         post_lat, post_lon = _scalar(f, "post_lat", path), _scalar(f, "post_lon", path)
         corner_lat, corner_lon = _scalar(f, "corner_lat", path), _scalar(f, "corner_lon", path)
         grid = Grid(shape[2], shape[1], corner_lon - post_lon / 2, corner_lat - post_lat / 2, post_lon, post_lat)
         refarea = _refarea(f["refarea"][()], path, grid) if "refarea" in f else None
         has_vel = "vel" in f and tuple(f["vel"].shape) == tuple(shape[1:])
+        inner = [k for k in f if k in INNER and isinstance(f[k], h5py.Dataset)
+                 and tuple(f[k].shape) == tuple(shape[1:])]
         try:                       # a truncated file opens but fails on the first read
             f["cum"][0, :1, :1]
         except (OSError, RuntimeError) as err:
@@ -310,12 +341,16 @@ def read_cum_h5(path: str | Path, mask: bool = True, mask_file: Path | None = No
     sources: dict[str, tuple] = {"timeseries": ("cum", str(path), 0.001, refarea)}
     if has_vel:
         sources["velocity"] = ("vel", str(path), 0.001, refarea)
+    for key in inner:                          # hgt, coh_avg, E.geo, ..., and mask/vstd/stc of cum_filt.h5
+        name, factor = INNER[key]
+        sources[name] = ("h5", str(path), key, factor)
     results = path.parent / "results"
     mask_file = mask_file or (results / "mask" if (results / "mask").exists() else None)
     if mask_file is not None:
         sources["mask"] = _mask_source(mask_file, grid)
     sources.update(_geoc_enu(find_dem_par(results), grid))
-    units = {"timeseries": "m", "velocity": "m/year", "mask": "1"}
+    units = {"timeseries": "m", "velocity": "m/year", "mask": "1", "velocityStd": "m/year", "height": "m",
+             "stc": "m", "resid_rms": "m", "maxTlen": "year"}
     return _product(path, "licsbas", attrs, grid, sources, mask, units, dates, shape[0])
 
 
@@ -476,6 +511,7 @@ def read_raster_folder(path: str | Path, mask: bool = True, velocity_file: Path 
     ``velocity_file``: the velocity GeoTIFF to use (when one was given alone)."""
     folder = Path(path)
     tifs = [(tif_key(p), p) for p in _tifs(folder)]
+    all_tifs = list(tifs)
     velocity_tifs = [p for k, p in tifs if classify(k) == "velocity"]
     binaries = [(p.name.lower().replace(".", "_"), p) for p in _binaries(folder)]
     if velocity_file is None and not velocity_tifs and any(classify(k) == "velocity" for k, _ in binaries):
@@ -500,10 +536,23 @@ def read_raster_folder(path: str | Path, mask: bool = True, velocity_file: Path 
             logger.info("%s: %s is on another grid (%s) than %s: sampled at its pixel centres (nearest)", folder,
                         file.name, other.shape, vel_path.name)
         sources[name], units[name] = ("tif", str(file), factor), unit
+    if "mask" not in sources:
+        masked = _masked_twin(vel_path, all_tifs)
+        if masked is not None:
+            logger.info("%s: no mask raster; mask = where %s has data", folder, masked.name)
+            sources["mask"], units["mask"] = ("finite", ("tif", str(masked), 1.0)), "1"
     attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", "FILE_PATH": str(vel_path),
              **(parse_frame_id(folder.resolve()) or parse_frame_id(vel_path.name) or {})}
-    logger.info("%s: %s", folder, ", ".join(f"{n} <- {Path(s[1]).name}" for n, s in sources.items()))
+    logger.info("%s: %s", folder, ", ".join(f"{n} <- {Path(s[1] if s[0] != 'finite' else s[1][1]).name}"
+                                            for n, s in sources.items()))
     return _product(folder, "licsar", attrs, grid, sources, mask, units)
+
+
+def _masked_twin(vel_path: Path, tifs: list[tuple[str, Path]]) -> Path | None:
+    """The pre-masked version of a velocity GeoTIFF (``<frame>.vel.geo.tif`` -> ``<frame>.vel.mskd.geo.tif``, as
+    COMET's licsar2licsbas.sh publishes both without a mask raster), or None."""
+    key = tif_key(vel_path)
+    return next((p for k, p in tifs if k == f"{key}_mskd" and p != vel_path), None)
 
 
 def _read_binary_results(folder: Path, binaries: list[tuple[str, Path]], mask: bool) -> Product:
@@ -526,14 +575,39 @@ def _read_binary_results(folder: Path, binaries: list[tuple[str, Path]], mask: b
     sources, units = {}, {}
     for name, file in files.items():
         name = NAMES.get(name, name)
-        factor = 0.001 if name in ("velocity", "velocityStd") else 1.0
+        unit = BINARY_UNITS.get(name, "")
+        factor = 0.001 if unit in ("m/year", "m") and name != "height" else 1.0
         sources[name] = ("bin", str(file), factor)
-        units[name] = {"velocity": "m/year", "velocityStd": "m/year", "height": "m"}.get(name, "")
+        units[name] = unit
     for name, source in _geoc_enu(dem_par, grid).items():
         sources.setdefault(name, source)
-    attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", **(parse_frame_id(folder.resolve()) or {})}
+    attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", **(parse_frame_id(folder.resolve()) or {}),
+             **_results_reference(folder, grid)}
     logger.info("%s: LiCSBAS rasters (mm/yr -> m/yr) on the grid of %s", folder, dem_par)
     return _product(folder, "licsbas", attrs, grid, sources, mask, units)
+
+
+#: units (SI) of LiCSBAS results/ rasters: vel, vstd (mm/yr), vintercept, resid_rms, stc (mm) -> m; hgt m
+BINARY_UNITS = {"velocity": "m/year", "velocityStd": "m/year", "vintercept": "m", "resid_rms": "m", "stc": "m",
+                "height": "m", "maxTlen": "year"}
+
+
+def _results_reference(folder: Path, grid: Grid) -> dict[str, str]:
+    """REF_Y/REF_X/REF_LAT/REF_LON of a LiCSBAS ``results/vel``: LiCSBAS13_sb_inv.py writes it per patch
+    BEFORE it re-references cum.h5 to its stable point, so it is relative to the preliminary reference area of
+    ``info/12ref.txt`` ("x1:x2/y1:y2", end exclusive; its centre pixel); {} without that file."""
+    ref_file = folder.parent / "info" / "12ref.txt"
+    if not ref_file.is_file():
+        return {}
+    words = ref_file.read_text().split()
+    try:
+        y1, y2, x1, x2 = _refarea(words[0] if words else "", ref_file, grid)
+    except ProductError as err:
+        logger.warning("%s; no reference point for %s", err, folder)
+        return {}
+    ref_y, ref_x = (y1 + y2 - 1) // 2, (x1 + x2 - 1) // 2
+    ref_lat, ref_lon = grid.rowcol_to_lalo(ref_y, ref_x)
+    return {"REF_Y": str(ref_y), "REF_X": str(ref_x), "REF_LAT": repr(ref_lat), "REF_LON": repr(ref_lon)}
 
 
 def read_velocity_tif(path: str | Path, mask: bool = True) -> Product:
@@ -545,25 +619,37 @@ def read_velocity_tif(path: str | Path, mask: bool = True) -> Product:
 # ----------------------------------------------------------------------------------------------- writers
 @contextlib.contextmanager
 def stream_cum_h5(path: str | Path, shape: tuple[int, int, int], dates: list[str], grid: Grid,
-                  refarea: tuple[int, int, int, int], bperp: np.ndarray | None = None) -> Iterator[dict]:
-    """A LiCSBAS ``cum.h5`` (as ``LiCSBAS13_sb_inv.py`` writes it) filled through the yielded ``{'cum', 'vel'}``
-    datasets (mm, mm/yr, float32, NaN = no-data); ``corner_lat/lon`` = centre of the first pixel of ``grid``;
-    ``refarea`` = (y1, y2, x1, x2) written as "x1:x2/y1:y2". It appears under ``path`` only when complete."""
+                  refarea: tuple[int, int, int, int], bperp: np.ndarray | None = None,
+                  extras: dict[str, np.ndarray] | None = None) -> Iterator[dict]:
+    """A LiCSBAS ``cum.h5`` laid out as ``LiCSBAS13_sb_inv.py`` (v1.5.2) writes it, filled through the yielded
+    ``{'cum', 'vel', 'vintercept', 'gap'}`` datasets: ``cum`` (n_im, length, width) float32 mm, ``vel`` float32
+    mm/yr, ``vintercept`` float32 mm, ``gap`` int8 (n_im - 1, length, width), NaN = no data; ``imdates`` int32
+    YYYYMMDD; ``bperp`` only when given (LiCSBAS leaves out a dummy one); ``corner_lat/lon`` (float64 scalars) =
+    centre of the first pixel of ``grid``, ``post_lat`` (< 0) / ``post_lon``; ``refarea`` = (y1, y2, x1, x2)
+    written as the string "x1:x2/y1:y2" (x2, y2 exclusive); ``extras``: 2-D datasets copied in as LiCSBAS does
+    (``coh_avg``, ``hgt``, ``n_gap``, ..., ``E.geo``/``N.geo``/``U.geo``). It appears under ``path`` only when
+    complete."""
     path = Path(path)
     y1, y2, x1, x2 = refarea
     with atomic_output(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            out = {"cum": f.create_dataset("cum", shape=shape, dtype=np.float32,
-                                           chunks=(1, min(shape[1], 128), shape[2]), compression="lzf"),
-                   "vel": f.create_dataset("vel", shape=shape[1:], dtype=np.float32)}
             f.create_dataset("imdates", data=np.array([int(d) for d in dates], dtype=np.int32))
-            f.create_dataset("bperp", data=np.zeros(len(dates)) if bperp is None else np.asarray(bperp))
-            f.create_dataset("refarea", data=f"{x1}:{x2}/{y1}:{y2}")
+            if bperp is not None:
+                f.create_dataset("bperp", data=np.asarray(bperp, dtype=np.float64))
+            chunks = (1, min(shape[1], 128), shape[2])
+            out = {"gap": f.create_dataset("gap", shape=(shape[0] - 1, *shape[1:]), dtype=np.int8,
+                                           chunks=(1, *chunks[1:]) if shape[0] > 1 else None, compression="lzf"),
+                   "cum": f.create_dataset("cum", shape=shape, dtype=np.float32, chunks=chunks, compression="lzf"),
+                   "vel": f.create_dataset("vel", shape=shape[1:], dtype=np.float32),
+                   "vintercept": f.create_dataset("vintercept", shape=shape[1:], dtype=np.float32)}
             f.create_dataset("corner_lat", data=grid.y_first + grid.y_step / 2)
             f.create_dataset("corner_lon", data=grid.x_first + grid.x_step / 2)
             f.create_dataset("post_lat", data=grid.y_step)
             f.create_dataset("post_lon", data=grid.x_step)
             yield out
+            f.create_dataset("refarea", data=f"{x1}:{x2}/{y1}:{y2}")
+            for name, data in (extras or {}).items():
+                f.create_dataset(name, data=np.asarray(data, dtype=np.float32), compression="lzf")
     logger.info("wrote %s", path)
 
 

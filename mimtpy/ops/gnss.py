@@ -149,6 +149,24 @@ def comparable(stations: Stations, product: Product, geometry: Path | None = Non
     return sub, values, sigma, rows, cols, comp
 
 
+def reference_offset(sites: list[str], insar: np.ndarray, los: np.ndarray, ok: np.ndarray,
+                     reference_site: str | None, where: str) -> tuple[float, float]:
+    """(offset, rms) of InSAR against GNSS in the same frame: offset = InSAR - GNSS at ``reference_site``, or
+    their median difference over the stations ``ok``; rms of what is left over those stations. An InputError
+    names a reference site that has no valid InSAR value ``where``."""
+    if reference_site:
+        if reference_site not in sites or not ok[sites.index(reference_site)]:
+            with_data = ", ".join(s for s, k in zip(sites, ok, strict=True) if k)
+            raise InputError(f"reference GNSS site '{reference_site}' has no InSAR value {where} "
+                             f"(stations with one: {with_data})")
+        k = sites.index(reference_site)
+        offset = float(insar[k] - los[k])
+    else:
+        offset = float(np.median(insar[ok] - los[ok]))
+    rms = float(np.sqrt(np.mean((insar[ok] - offset - los[ok]) ** 2)))
+    return offset, rms
+
+
 def compare(stations: Stations, product: Product, data, reference_site: str | None = None,
             geometry: Path | None = None, factor: float = 1.0) -> Comparison:
     """Compare GNSS (in the product's quantity, :func:`comparable`) with the InSAR ``data`` (on the
@@ -162,17 +180,8 @@ def compare(stations: Stations, product: Product, data, reference_site: str | No
     ok = np.isfinite(insar) & np.isfinite(los)
     if not ok.any():
         raise InputError(f"{product.path}: no GNSS station falls on valid InSAR data")
-    if reference_site:
-        if reference_site not in sub.site:
-            raise InputError(f"reference GNSS site '{reference_site}' is not inside {product.path} "
-                             f"(inside: {', '.join(sub.site)})")
-        k = sub.site.index(reference_site)
-        offset = float(insar[k] - los[k])
-    else:
-        offset = float(np.median(insar[ok] - los[ok]))
+    offset, rms = reference_offset(sub.site, insar, los, ok, reference_site, f"inside {product.path}")
     keep = ok
-    diff = insar[keep] - offset - los[keep]
-    rms = float(np.sqrt(np.mean(diff**2)))
     logger.info("GNSS vs InSAR (%s): %d stations, offset %.4g, RMS %.4g (stored unit)", component,
                 int(keep.sum()), offset, rms)
     return Comparison(sub.subset(keep), los[keep], insar[keep] - offset, offset, rms, sigma[keep], component)

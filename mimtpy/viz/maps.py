@@ -107,6 +107,8 @@ class MapStyle:
     gnss_mode: str = "arrows"
     gnss_scale: float | None = None
     gnss_ref: str | None = None
+    geometry: Path | None = None     # LOS geometry of point datasets (GNSS comparison on points)
+    point_radius: float = 0.5        # km: InSAR at a station = median of the points this close
     backend: str = "matplotlib"
     format: str = "png"
     dpi: int = 300

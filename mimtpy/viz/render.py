@@ -13,8 +13,8 @@ logger = logging.getLogger(__name__)
 
 def plot_product(path: Path, cfg: MapStyle, out: Path) -> list[Path]:
     """Map of a product with the chosen backend (+ GNSS scatter and KMZ when asked); StaMPS points (.xy) are drawn
-    as points (matplotlib)."""
-    if path.suffix.lower() == ".xy" and cfg.backend == "matplotlib" and not cfg.gnss and not cfg.kmz:
+    as points (matplotlib), GNSS compared with the points themselves (:func:`mimtpy.viz.points.plot_points`)."""
+    if path.suffix.lower() == ".xy" and cfg.backend == "matplotlib" and not cfg.kmz:
         from mimtpy.viz.points import plot_points
 
         return plot_points(path, cfg, out)
