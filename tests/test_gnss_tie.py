@@ -452,3 +452,29 @@ def test_licsbas_frame_folders_given_directly_are_tied_to_gnss(tmp_path):
     assert rms["plane"] < 0.6e-3                                  # measured 0.30 mm/yr
     assert rms["plane"] < 0.4 * rms["offset"] and rms["plane"] < 0.3 * rms["untied"]
     assert (tmp_path / "plane" / "gnss_tie.csv").exists() and (tmp_path / "plane" / "tie.json").exists()
+
+
+def test_residual_field_interpolates_a_smooth_misfit_and_declines_white_noise():
+    """Least-squares collocation of the station residuals (tieField): a 4 mm/yr bump of 30 km that no polynomial
+    holds is predicted at points between the stations (error well below the bump); residuals of white noise get
+    no field (the leave-one-out test declines), so the polynomial tie is left as it is."""
+    from mimtpy.analysis.gnss_tie import fit_residual_field
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(-100, 100, 60), rng.uniform(-100, 100, 60)
+
+    def bump(px, py):
+        return 0.004 * np.exp(-((px - 20) ** 2 + (py + 10) ** 2) / 30**2)
+
+    sigma = np.full(x.size, 3e-4)
+    r = bump(x, y) + rng.normal(0, 3e-4, x.size)
+    field = fit_residual_field(x, y, r, sigma, (0.0, 0.0), "auto")
+    assert field is not None and field.loo_rms < 0.5 * field.rms
+    gx, gy = np.meshgrid(np.linspace(-40, 80, 25), np.linspace(-70, 50, 25))
+    truth_grid = bump(gx.ravel(), gy.ravel())
+    lon, lat = gx.ravel() / (KM * np.cos(0.0)), gy.ravel() / KM           # centre (0, 0): km -> degrees
+    predicted = field(lon, lat)
+    assert np.sqrt(np.mean((predicted - truth_grid) ** 2)) < 0.3 * np.sqrt(np.mean(truth_grid**2))   # 0.23
+    noise = rng.normal(0, 1e-3, x.size)
+    assert fit_residual_field(x, y, noise, np.full(x.size, 1e-3), (0.0, 0.0), "auto") is None
+    assert fit_residual_field(x[:4], y[:4], r[:4], sigma[:4], (0.0, 0.0), "auto") is None   # too few stations

@@ -568,7 +568,7 @@ def _tie_to_point(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSourc
 def _tie(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks: list[str], stations,
          gnss: Path | str, grid: Grid, inputs: dict[str, ArrayLike]):
     """Solve the GNSS tie of the frames and add each frame's correction on ``grid`` to ``inputs`` (``tie<i>``)."""
-    from mimtpy.analysis.gnss_tie import Frame, correction_block, tie_frames
+    from mimtpy.analysis.gnss_tie import Frame, correction_block, tie_field_length, tie_frames
     from mimtpy.ops.paths import unique_names
 
     if sources[0].quantity != "velocity":
@@ -577,9 +577,10 @@ def _tie(cfg: HorzvertConfig, ctx: RunContext, sources: list[TrackSource], looks
     frames = [Frame(n, look, s.grid, s.obs, s.enu) for n, look, s in zip(names, looks, sources, strict=True)]
     union = common_grid([s.grid for s in sources], "union", cfg.align_to)
     tie = tie_frames(frames, stations, cfg.tie_model, cfg.tie_radius, union, ctx.compute.max_memory,
-                     cfg.tie_min_overlap, gnss)
+                     cfg.tie_min_overlap, gnss, tie_field_length(cfg.tie_field))
     for k, frame in enumerate(frames):
         func = functools.partial(correction_block, grid=grid, centre=frame.centre, model=tie.models[k],
-                                 params=tie.params[k], cov=tie.covs[k])
+                                 params=tie.params[k], cov=tie.covs[k],
+                                 residual=tie.fields[k] if tie.fields else None)
         inputs[f"tie{k}"] = DerivedArray({}, func, grid.shape, lead=(2,))
     return tie

@@ -56,6 +56,11 @@ MIN_LINK_SIGMA = 5e-4       # m/yr, floor of an overlap cell's std
 MIN_STATIONS = {"offset": 2, "plane": 6, "quadratic": 12}
 #: auto: standard errors by which a model must lower the paired leave-one-out errors of the simpler one
 SELECT_T = {"plane": 0.0, "quadratic": 1.0}
+#: correlation lengths (km) the residual field may take when tieField = auto
+FIELD_LENGTHS = (25.0, 50.0, 100.0)
+#: fewest used stations of a frame for a residual field, and the leave-one-out gain it must bring
+FIELD_MIN_STATIONS = 5
+FIELD_MIN_GAIN = 0.05
 REJECT = 4.0                # outlier threshold on normalised residuals (times their robust scale, at least 1)
 
 
@@ -123,6 +128,73 @@ class Link:
 
 
 @dataclass
+class ResidualField:
+    """What the frame's polynomial leaves at its stations, interpolated between them by least-squares
+    collocation: ``c(x) = s2 * sum_i w_i exp(-d(x, x_i)^2 / L^2)`` with ``w = (s2 C + diag(sigma^2))^-1 r``,
+    ``r`` the station residuals (GNSS LOS - tied InSAR, m/yr), ``s2`` their signal variance, ``C`` the Gaussian
+    correlation of length ``L`` (km) between stations, ``sigma^2`` their noise (nugget). Far from every station
+    it goes to 0 (the polynomial alone)."""
+
+    x: np.ndarray          # station east/north km from the frame centre
+    y: np.ndarray
+    weights: np.ndarray
+    variance: float
+    length_km: float
+    centre: tuple[float, float]
+    loo_rms: float = np.nan      # leave-one-out rms of the residuals with the field (m/yr)
+    rms: float = np.nan          # rms of the residuals without it
+
+    def __call__(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        x, y = local_km(np.ravel(lon), np.ravel(lat), *self.centre)
+        out = np.zeros(x.shape)
+        for xs, ys, w in zip(self.x, self.y, self.weights, strict=True):   # one station at a time: pixel-sized memory
+            out += w * np.exp(-((x - xs) ** 2 + (y - ys) ** 2) / self.length_km**2)
+        return self.variance * out
+
+
+def tie_field_length(text: str | None) -> str | float | None:
+    """'auto', 'none' or a length in km of the tieField key; None when the text is none of them."""
+    text = (text or "none").strip().lower()
+    if text in ("auto", "none", "no"):
+        return "none" if text == "no" else text
+    try:
+        length = float(text)
+    except ValueError:
+        return None
+    return length if length > 0 else None
+
+
+def fit_residual_field(x: np.ndarray, y: np.ndarray, r: np.ndarray, sigma: np.ndarray, centre: tuple[float, float],
+                       length: str | float) -> ResidualField | None:
+    """The residual field of one frame from its station residuals ``r`` (m/yr) at x, y (km) with std ``sigma``.
+
+    The residual variance is split into a signal part (``f`` = 1/2 or all of it, Gaussian covariance of length
+    ``L``) and a nugget (station noise ``sigma^2`` + the rest); ``length`` km, or 'auto' = every ``L`` of
+    :data:`FIELD_LENGTHS`. The (L, f) with the smallest leave-one-out rms wins, and with 'auto' the field is kept
+    only when that rms beats the residuals themselves by :data:`FIELD_MIN_GAIN`. None with fewer than
+    :data:`FIELD_MIN_STATIONS` stations or no such gain."""
+    if r.size < FIELD_MIN_STATIONS:
+        return None
+    total = float(np.var(r))
+    rms = float(np.sqrt(np.mean(r**2)))
+    if total <= 0:
+        return None
+    d2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2
+    best = None
+    for L in (FIELD_LENGTHS if length == "auto" else (float(length),)):
+        for f in (0.5, 1.0):
+            k = f * total * np.exp(-d2 / L**2) + np.diag(sigma**2 + (1 - f) * total)
+            kinv = np.linalg.inv(k)
+            weights = kinv @ r
+            loo = float(np.sqrt(np.mean((weights / np.diag(kinv)) ** 2)))   # closed-form leave-one-out residuals
+            if best is None or loo < best.loo_rms:
+                best = ResidualField(x, y, weights, f * total, L, centre, loo, rms)
+    if length == "auto" and not best.loo_rms < (1 - FIELD_MIN_GAIN) * rms:
+        return None
+    return best
+
+
+@dataclass
 class Tie:
     """The solved tie: a model, coefficients and covariance per frame."""
 
@@ -135,12 +207,17 @@ class Tie:
     covs: list[np.ndarray]
     cv: list[dict[str, float]] = field(default_factory=list)
     chi2: float = np.nan
+    fields: list[ResidualField | None] = field(default_factory=list)
 
     def correction(self, k: int, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Correction of frame k (added to its LOS) and its std at lon/lat (degrees), m/yr."""
+        """Correction of frame k (added to its LOS) and its std at lon/lat (degrees), m/yr: the polynomial plus
+        the residual field when the frame has one (the std is the polynomial's)."""
         x, y = local_km(lon, lat, *self.frames[k].centre)
         b = basis(self.models[k], x, y)
-        return b @ self.params[k], np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", b, self.covs[k], b), 0.0))
+        value = b @ self.params[k]
+        if self.fields and self.fields[k] is not None:
+            value = value + self.fields[k](lon, lat)
+        return value, np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", b, self.covs[k], b), 0.0))
 
 
 # --- observations ---------------------------------------------------------------------------------------------
@@ -424,8 +501,10 @@ def _choose_models(frames, obs, links, stations) -> tuple[list[str], list[dict[s
 
 
 def tie_frames(frames: list[Frame], stations: Stations, model: str, radius_km: float, grid: Grid,
-               max_memory: float, min_overlap: int, source: Path | str) -> Tie:
-    """Solve the tie of ``frames`` to ``stations`` (``model`` = offset | plane | quadratic | auto).
+               max_memory: float, min_overlap: int, source: Path | str, residual_field: str | float = "none") -> Tie:
+    """Solve the tie of ``frames`` to ``stations`` (``model`` = offset | plane | quadratic | auto), then, unless
+    ``residual_field`` is 'none', interpolate what the polynomial leaves at each frame's stations
+    (:func:`fit_residual_field`: 'auto' or a correlation length in km).
 
     ``grid`` is where the overlaps are sampled (the union of the frames). InputError naming ``source`` when
     no station falls on InSAR data of any frame, naming the frames that neither hold a station nor overlap a
@@ -458,6 +537,8 @@ def tie_frames(frames: list[Frame], stations: Stations, model: str, radius_km: f
                          "or offset")
     params, covs, chi2 = solved
     tie = Tie(frames, stations, obs, links, models, params, covs, cv, chi2)
+    if residual_field != "none":
+        tie.fields = [_residual_field(tie, k, residual_field) for k in range(len(frames))]
     for link in links:
         after = link.y - (tie.correction(link.i, link.lon, link.lat)[0] - tie.correction(link.j, link.lon, link.lat)[0])
         link.median_after, link.rms_after = float(np.median(after)), float(np.sqrt(np.mean(after**2)))
@@ -468,13 +549,33 @@ def tie_frames(frames: list[Frame], stations: Stations, model: str, radius_km: f
     return tie
 
 
+def _residual_field(tie: Tie, k: int, length: str | float) -> ResidualField | None:
+    """The residual field of frame k from its used stations (residual = GNSS LOS - tied InSAR)."""
+    mine = [o for o in tie.observations if o.frame == k and o.status == "used"]
+    if not mine:
+        return None
+    st = [o.station for o in mine]
+    lon, lat = tie.stations.lon[st], tie.stations.lat[st]
+    r = np.array([o.y for o in mine]) - tie.correction(k, lon, lat)[0]
+    x, y = local_km(lon, lat, *tie.frames[k].centre)
+    result = fit_residual_field(x, y, r, np.array([o.sigma for o in mine]), tie.frames[k].centre, length)
+    if result is not None:
+        logger.info("tie %s: residual field L = %g km between its %d stations (leave-one-out rms %.3g -> %.3g "
+                    "mm/yr)", tie.frames[k].name, result.length_km, len(mine), 1e3 * result.rms, 1e3 * result.loo_rms)
+    return result
+
+
 def correction_block(blocks: dict, window: tuple[slice, slice], grid: Grid, centre: tuple[float, float],
-                     model: str, params: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """(2, rows, cols): a frame's tie correction and its std at the pixel centres of ``window`` of ``grid``."""
+                     model: str, params: np.ndarray, cov: np.ndarray,
+                     residual: ResidualField | None = None) -> np.ndarray:
+    """(2, rows, cols): a frame's tie correction (polynomial + residual field) and its std at the pixel
+    centres of ``window`` of ``grid``."""
     rows, cols = window
     lon, lat = np.meshgrid(grid.lons()[cols], grid.lats()[rows])
     x, y = local_km(lon.ravel(), lat.ravel(), *centre)
     b = basis(model, x, y)
     value = b @ params
+    if residual is not None:
+        value = value + residual(lon.ravel(), lat.ravel())
     std = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", b, cov, b), 0.0))
     return np.stack([value, std]).reshape(2, *lon.shape).astype(np.float32)

@@ -52,6 +52,14 @@ class StationProbe:
         return out
 
 
+def _field_json(field) -> dict | None:
+    """The residual field of a frame (collocation of what its polynomial leaves at the stations), or None."""
+    if field is None:
+        return None
+    return {"length_km": field.length_km, "signal_std": float(np.sqrt(field.variance)),
+            "stations": int(field.weights.size), "rms_without": field.rms, "loo_rms_with": field.loo_rms}
+
+
 def write_json(tie: Tie, path: Path, gnss: Path) -> Path:
     """``tie.json``: per frame the model, its terms, coefficients and std (m/yr, x/y km from the frame centre),
     the stations used and rejected, the cross-validation errors; per overlap the differences before/after."""
@@ -67,6 +75,7 @@ def write_json(tie: Tie, path: Path, gnss: Path) -> Path:
             "stations_rejected": [tie.stations.site[o.station] for o in mine if o.status == "outlier"],
             "stations_without_data": [tie.stations.site[o.station] for o in mine if o.status == "no data"],
             "cross_validation_rms": tie.cv[k] if k < len(tie.cv) else {},
+            "residual_field": _field_json(tie.fields[k] if tie.fields else None),
         })
     links = [{"frames": [tie.frames[lk.i].name, tie.frames[lk.j].name], "pixels": lk.pixels, "cells": int(lk.y.size),
               "median_difference_before": lk.median_before, "median_misfit_after": lk.median_after,

@@ -38,6 +38,7 @@ class HorzvertConfig(SectionConfig):
     tie_model: str = option("tieModel", "auto", "correction fitted per frame in the GNSS tie: offset, plane, quadratic (in east/north km), or auto = chosen per frame by leave-one-out cross-validation over its stations",
                             "choice", choices=("offset", "plane", "quadratic", "auto"))
     tie_radius: float = option("tieRadius", "1.0", "radius in km of the InSAR window around a station (robust median, outliers rejected by MAD; at least the 3x3 pixels around it)", "float", lo=0, hi=100)
+    tie_field: str = option("tieField", "auto", "after the tieModel polynomial, interpolate what it leaves at each frame's stations by least-squares collocation (Gaussian covariance): a correlation length in km, none, or auto = the length among 25, 50, 100 km with the smallest leave-one-out error over the frame's stations, kept only when it beats the polynomial alone by 5 percent (5 stations at least)", "str")
     tie_min_overlap: int = option("tieMinOverlap", "50", "fewest valid pixels two frames of the same look must share to be tied to each other", "int", lo=1)
     mask: tuple = option("mask", "auto", "auto or yes = each product's own mask (LiCSBAS/LiCSAR), no = unmasked, or one mask file per track (0 or NaN = masked), tracks separated by commas", "paths")
     start_date: str = option("startDate", "auto", "first date of the period, for time-series inputs", "date")
@@ -65,6 +66,10 @@ def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
         result.problem("geometry", f"{len(cfg.geometry)} file(s) for {len(cfg.dataset)} tracks")
     result.need(ctx, "north", cfg.north)
     result.need(ctx, "gnss", cfg.gnss)
+    from mimtpy.analysis.gnss_tie import tie_field_length
+
+    if tie_field_length(cfg.tie_field) is None:
+        result.problem("tieField", f"'{cfg.tie_field}': expected auto, none or a correlation length in km (> 0)")
     masks = [m for m in cfg.mask or () if m.lower() not in ("yes", "no", "auto", "true", "false")]
     for entry in masks:
         result.need(ctx, "mask", ctx.resolve(entry))
