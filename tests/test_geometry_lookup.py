@@ -166,3 +166,23 @@ def test_constant_geometry_from_attributes_honours_the_antenna_side(tmp_path, si
     enu = np.asarray(geometry_array(product, grid)[...])
     np.testing.assert_allclose(enu, np.stack(los_unit_vector(np.full(grid.shape, 35.0), np.full(grid.shape, azimuth))),
                                atol=1e-12)
+
+
+def test_bare_geotiff_beside_another_track_is_refused(asc_desc, tmp_path):
+    """A GeoTIFF stating nothing of its track (only its unit) beside another track's .he5: the angles found
+    there cannot be checked, so they are refused naming both files (before: the descending angles were used
+    for the ascending velocity and horzvert wrote hz/up of +-1.6 m/yr, exit 0). Given explicitly, they are used."""
+    from mimtpy.io import write_geotiff
+
+    asc, desc = asc_desc
+    local_desc = Path(shutil.copy(desc, tmp_path / desc.name))
+    product = open_product(asc)
+    truth = open_product(asc.parent / "truth.h5").read("los_velocity")
+    tif = write_geotiff(tmp_path / "vel.tif", truth, product.grid, tags={"UNIT": "m/year"})
+    bare = open_product(tif)
+    assert not any(k in bare.attrs for k in ("ORBIT_DIRECTION", "HEADING", "relative_orbit", "trackNumber"))
+    with pytest.raises(ProductError, match="cannot be checked") as err:
+        geometry_array(bare, bare.grid)
+    assert str(tif) in str(err.value) and local_desc.name in str(err.value)
+    given = geometry_array(bare, bare.grid, geometry=asc)[...]
+    np.testing.assert_allclose(given, _enu(asc), atol=1e-6)

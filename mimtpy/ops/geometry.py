@@ -14,7 +14,9 @@ degrees (both ``HEADING`` attributes, else both mean ``azimuthAngle``, else one 
 left-looking when ``ANTENNA_SIDE`` = 1), the same CRS and an overlapping
 extent. A file found near the product that differs is skipped for a matching one; when none
 matches, or the user's geometry file or ``FILE_PATH`` differs, ProductError names both files and
-what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried.
+what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried. A product
+that states nothing of its track (no ``ORBIT_DIRECTION``, track number, ``HEADING`` or ``azimuthAngle``,
+e.g. a bare GeoTIFF) cannot be checked: a file found near it is refused (give the geometry file).
 """
 
 from __future__ import annotations
@@ -154,6 +156,14 @@ def _refuse(product: Product, source: Product, origin: str, diffs: list[str]) ->
                         f"{'; '.join(diffs)}; give the geometry file of this track (incidenceAngle, azimuthAngle)")
 
 
+def states_its_track(product: Product) -> bool:
+    """Whether ``product`` says anything :func:`track_differences` can compare its track with (orbit
+    direction, track number, ``HEADING`` or ``azimuthAngle``)."""
+    a = product.attrs
+    return bool(str(a.get("ORBIT_DIRECTION", "")).strip() or _track_number(a) or _heading_azimuth(product) is not None
+                or "azimuthAngle" in product.datasets)
+
+
 def _external_source(product: Product, grid: Grid) -> Product | None:
     """The first file near ``product`` (or in its ``FILE_PATH``) with incidence and azimuth angles of the
     same track; ProductError when ``FILE_PATH`` names another track, or when only other tracks are found."""
@@ -167,6 +177,9 @@ def _external_source(product: Product, grid: Grid) -> Product | None:
         if "incidenceAngle" not in source.datasets or "azimuthAngle" not in source.datasets:
             continue
         diffs = track_differences(product, source, grid)
+        if not diffs and not origin.startswith("its FILE_PATH") and not states_its_track(product):
+            diffs = [f"{product.path.name} states no ORBIT_DIRECTION, relative_orbit/trackNumber, HEADING or "
+                     "azimuthAngle, so the track of the geometry found near it cannot be checked"]
         if not diffs:
             return source
         if origin.startswith("its FILE_PATH"):
