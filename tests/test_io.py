@@ -186,3 +186,20 @@ def test_a_missing_main_dataset_is_refused_not_replaced(tmp_path):
                     {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year"})
     with pytest.raises(InputError, match=r"FILE_TYPE=velocity but no 'velocity' dataset .*velocityStd.*name the"):
         main_dataset(open_product(path))
+
+
+def test_exporters_refuse_a_missing_main_dataset(tmp_path):
+    """The exporters (save_kite/gbis/roipac/...) choose their dataset too: a velocity.h5 without 'velocity' is
+    refused (before: its velocityStd was written as the LOS velocity); named, the std is exported as asked."""
+    from mimtpy.core.grid import Grid
+    from mimtpy.errors import InputError
+    from mimtpy.io import write_h5
+    from mimtpy.preprocess.source import load_input
+    grid = Grid(4, 3, 10.0, 45.0, 0.1, -0.1)
+    std = np.full(grid.shape, 2.0, np.float32)
+    path = write_h5(tmp_path / "velocity.h5", {"velocityStd": std},
+                    {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year"})
+    with pytest.raises(InputError, match=r"FILE_TYPE=velocity but no 'velocity' dataset .*velocityStd"):
+        load_input(path, with_geometry=False)
+    named = load_input(path, dataname="velocityStd", with_geometry=False)
+    np.testing.assert_array_equal(named.data, std)

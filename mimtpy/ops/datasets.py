@@ -16,15 +16,20 @@ NAMED_BY_FILE_TYPE = ("velocity", "displacement", "timeseries", "temporalCoheren
 PREFERRED = ("velocity", "displacement", "timeseries")
 
 
+def require_named_main(product: Product) -> None:
+    """InputError when the product's FILE_TYPE names a dataset (:data:`NAMED_BY_FILE_TYPE`) it lacks."""
+    if product.file_type in NAMED_BY_FILE_TYPE and product.file_type not in product.datasets:
+        have = ", ".join(product.datasets) or "none"
+        raise InputError(f"{product.path}: FILE_TYPE={product.file_type} but no '{product.file_type}' dataset (the "
+                         f"file has: {have}); name the dataset to use (dataname/type)")
+
+
 def main_dataset(product: Product, allow_3d: bool = True) -> str:
     """The dataset named like FILE_TYPE, else the first of velocity/displacement/timeseries, else the
     first dataset; 2-D ones only unless ``allow_3d``. InputError when the product has none, or when its
     FILE_TYPE names a dataset it lacks (a velocity.h5 without ``velocity`` is not drawn as its std)."""
     usable = [n for n, info in product.datasets.items() if allow_3d or not info.is_3d]
-    if product.file_type in NAMED_BY_FILE_TYPE and product.file_type not in product.datasets:
-        have = ", ".join(product.datasets) or "none"
-        raise InputError(f"{product.path}: FILE_TYPE={product.file_type} but no '{product.file_type}' dataset (the "
-                         f"file has: {have}); name the dataset to use (dataname/type)")
+    require_named_main(product)
     for name in (product.file_type, *PREFERRED):
         if name in usable:
             return name

@@ -25,6 +25,7 @@ import numpy as np
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product, open_product
+from mimtpy.ops.datasets import require_named_main
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +100,13 @@ def parse_date12(text: str | None) -> tuple[str, str] | None:
 
 
 def main_dataset(product: Product, dataname: str | None) -> str:
-    """The dataset to export: ``dataname`` or the first of MAIN_NAMES the product has, else its only one."""
+    """The dataset to export: ``dataname`` or the first of MAIN_NAMES the product has, else its only one.
+    A file whose FILE_TYPE names a dataset it lacks (a velocity.h5 without ``velocity``) is refused unless
+    ``dataname`` is given (:func:`mimtpy.ops.datasets.require_named_main`): its std is never exported as it."""
     if dataname:
         product.require(dataname)
         return dataname
+    require_named_main(product)
     for name in MAIN_NAMES:
         if name in product.datasets:
             return name
