@@ -178,8 +178,10 @@ def _external_source(product: Product, grid: Grid) -> Product | None:
             continue
         diffs = track_differences(product, source, grid)
         if not diffs and not origin.startswith("its FILE_PATH") and not states_its_track(product):
-            diffs = [f"{product.path.name} states no ORBIT_DIRECTION, relative_orbit/trackNumber, HEADING or "
-                     "azimuthAngle, so the track of the geometry found near it cannot be checked"]
+            raise ProductError(f"{product.path}: states no ORBIT_DIRECTION, relative_orbit/trackNumber, HEADING or "
+                               f"azimuthAngle, so the LOS geometry in {source.path} ({origin}) cannot be checked "
+                               "against its track; give the geometry file of this track (incidenceAngle, "
+                               "azimuthAngle) or its E/N/U rasters")
         if not diffs:
             return source
         if origin.startswith("its FILE_PATH"):
