@@ -487,3 +487,16 @@ def test_transects_map_takes_vlim_and_cmap(velocity, tmp_path, monkeypatch):
     monkeypatch.setattr(plt.Figure, "savefig", keep)
     transects.run(cfg, RunContext(tmp_path))
     assert seen == {"clim": (-7, 3), "cmap": "PuOr", "extend": "both"}    # Mogi values below -7 and above 3
+
+
+def test_a_geotiff_in_metres_per_year_is_drawn_in_mm_per_year_like_the_h5(tmp_path):
+    """A velocity GeoTIFF of another tool (band 'data', UNIT m/year, no FILE_TYPE) shows mm/yr like every
+    velocity .h5, so --vlim in mm/yr means the same for both (before: drawn in m/year)."""
+    grid = Grid(30, 20, 130.8, 31.98, 0.001, -0.001)
+    values = np.linspace(-0.02, 0.02, 600, dtype=np.float32).reshape(20, 30)
+    path = write_geotiff(tmp_path / "vel.tif", values, grid, tags={"UNIT": "m/year"})
+    product = open_product(path)
+    assert product.file_type != "velocity"
+    data = maps.map_data(product)
+    assert data.unit == "mm/yr"
+    np.testing.assert_allclose(data.values, values * 1000, rtol=1e-6)

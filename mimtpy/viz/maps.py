@@ -241,9 +241,10 @@ def map_data(product: Product, name: str | None = None, zero_mask: str | None = 
         if zeros:
             logger.info("%s: %d pixel(s) equal to 0 shown as no data (zeroMask)", product.path.name, zeros)
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
-    if name.endswith("Std") or name in ("velocity", "displacement") or product.file_type in ("velocity",
-                                                                                            "displacement"):
-        unit, factor = DISPLAY_UNITS.get(stored, (stored, 1.0))
+    rate = stored.strip().lower() in ("m/year", "m/yr")      # a rate in m/yr is a velocity whatever its name
+    if rate or name.endswith("Std") or name in ("velocity", "displacement") or product.file_type in (
+            "velocity", "displacement"):
+        unit, factor = DISPLAY_UNITS.get(stored.strip(), (stored, 1.0))
     else:
         unit, factor = (product.datasets[name].unit or "", 1.0)
     kind = crs_kind(product)
