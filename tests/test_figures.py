@@ -4,6 +4,7 @@ scale-bar length, key position, masked pixels), each against a truth computed in
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import warnings
@@ -500,3 +501,22 @@ def test_a_geotiff_in_metres_per_year_is_drawn_in_mm_per_year_like_the_h5(tmp_pa
     data = maps.map_data(product)
     assert data.unit == "mm/yr"
     np.testing.assert_allclose(data.values, values * 1000, rtol=1e-6)
+
+
+def test_pair_figure_longitude_labels_do_not_overlap_on_a_narrow_overlap():
+    """The demo's overlap strip (0.22 x 0.6 deg at 34 N) in true aspect is a narrow panel: its four longitude
+    labels ran into one another ('-118.007.947.8...'); fewer ticks are kept, each label readable."""
+    grid = Grid(110, 300, -118.04, 34.6, 0.002, -0.002)
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=grid.shape) * 1e-3, rng.normal(size=grid.shape) * 1e-3
+    fig = track_offset.pair_figure(a, b, a * 0.5, b * 0.5, grid, ("SynthSenAT100", "SynthSenAT102"), None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if not ax.get_images():
+            continue
+        boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()),
+                       key=lambda box: box.x0)
+        assert len(boxes) >= 2
+        assert all(right.x0 >= left.x1 for left, right in itertools.pairwise(boxes))
+    plt.close(fig)

@@ -39,6 +39,7 @@ Conventions pinned by tests (tests/test_figures.py):
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -369,6 +370,24 @@ def shading_dem(product: Product, cfg: MapStyle, grid: Grid | None = None) -> np
 def geographic_aspect(lat_south: float, lat_north: float) -> float:
     """Axes aspect (y unit / x unit) that draws a lon/lat map true to scale at its mean latitude: 1/cos(lat)."""
     return float(1 / np.cos(np.deg2rad((lat_south + lat_north) / 2)))
+
+
+def _labels_overlap(ax, renderer) -> bool:
+    """Whether two visible x tick labels of ``ax`` overlap (or touch, with 2 px to spare)."""
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()),
+                   key=lambda b: b.x0)
+    return any(b.x0 < a.x1 + 2 for a, b in itertools.pairwise(boxes))
+
+
+def fit_xticks(fig, ax, most: int = 4) -> int:
+    """Fewer longitude ticks (``most`` down to 2) until their labels do not overlap: a narrow map panel (a
+    strip of overlap in true aspect) cannot hold four labels like ``-117.947``. Returns the count kept."""
+    for bins in range(most, 1, -1):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(bins))
+        fig.canvas.draw()
+        if not _labels_overlap(ax, fig.canvas.get_renderer()):
+            return bins
+    return 2
 
 
 def format_axes(ax, data: MapData) -> None:
