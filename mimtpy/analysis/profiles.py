@@ -32,7 +32,7 @@ from mimtpy.io import Product, open_product, write_h5
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gnss import Stations, read_stations
 from mimtpy.io.vectors import clip_lines, read_lines
-from mimtpy.ops.datasets import main_dataset
+from mimtpy.ops.datasets import main_dataset, zero_masking
 from mimtpy.ops.units import display_unit
 
 if TYPE_CHECKING:
@@ -129,9 +129,11 @@ def point_profile(start: tuple[float, float], end: tuple[float, float], width: f
     return Profile(1, float(clat), float(clon), float(az), half, width, origin=half)
 
 
-def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
+def bin_profile(profile: Profile, product: Product, name: str, bin_size: float, zero_mask: str | None = "auto"
+                ) -> Binned:
     """Bin the values of dataset ``name`` within the swath of ``profile`` (only the window around the
-    swath is read)."""
+    swath is read); exact zeros are left out as no data when :func:`mimtpy.ops.datasets.zero_masking` says so
+    (MintPy velocity files, as on the maps)."""
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     unit, factor = display_unit(stored)
     s, n, w, e = _profile_box(profile)
@@ -140,6 +142,15 @@ def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) 
     lon, lat = np.meshgrid(sub.lons(), sub.lats())
     values = product.read(name, rows, cols).astype(np.float64) * factor
     ok = np.isfinite(values)
+    if zero_masking(product, name, zero_mask):          # MintPy's 0 = masked pixel, never zero motion
+        zero = values == 0
+        try:
+            ry, rx = int(product.attrs["REF_Y"]) - rows.start, int(product.attrs["REF_X"]) - cols.start
+            if 0 <= ry < zero.shape[0] and 0 <= rx < zero.shape[1]:
+                zero[ry, rx] = False
+        except (KeyError, ValueError):
+            pass
+        ok &= ~zero
     along, across = profile.project(lon[ok], lat[ok])
     keep = (np.abs(across) <= profile.width / 2) & (np.abs(along - profile.origin) <= profile.length)
     dist, vals = along[keep], values[ok][keep]
@@ -155,7 +166,7 @@ def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) 
         if sel.size:
             stats[:, b] = (sel.mean(), np.median(sel), sel.std(), sel.size)
     return Binned((edges[:-1] + edges[1:]) / 2, stats[0], stats[1], stats[2], count, unit,
-                  f"{product.path.stem} {name}", (dist, vals))
+                  name if product.path.stem == name else f"{product.path.stem} {name}", (dist, vals))
 
 
 def _profile_box(profile: Profile) -> tuple[float, float, float, float]:

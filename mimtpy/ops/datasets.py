@@ -36,3 +36,14 @@ def main_dataset(product: Product, allow_3d: bool = True) -> str:
     if usable:
         return usable[0]
     raise InputError(f"{product.path}: no 2-D dataset (a time series needs velcumu first)")
+
+
+def zero_masking(product: Product, name: str, mode: str | None) -> bool:
+    """Whether exact zeros of dataset ``name`` are no data: ``yes``/``no``, or auto = velocity of MintPy files
+    (MintPy writes 0 for masked pixels; LiCSBAS/LiCSAR, GeoTIFF and other products mark no data with NaN, so
+    their zeros are data). Maps and profiles use the same rule; the reference pixel (0 by definition) is data."""
+    mode = (mode or "auto").lower()
+    if mode in ("yes", "no"):
+        return mode == "yes"
+    mintpy = product.family in ("mintpy", "hdfeos5")
+    return mintpy and (product.file_type == "velocity" or name in ("velocity", "velocityStd"))

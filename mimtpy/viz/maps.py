@@ -63,6 +63,7 @@ from mimtpy.io import Product, open_product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.vectors import VECTOR_SUFFIXES, read_lines
 from mimtpy.ops.datasets import main_dataset as _main_dataset
+from mimtpy.ops.datasets import zero_masking
 from mimtpy.ops.paths import project_name
 from mimtpy.ops.units import DISPLAY_UNITS
 
@@ -210,16 +211,6 @@ def period_label(product: Product) -> str:
         return f" {a['START_DATE']}-{a['END_DATE']}"
     match = re.search(r"((?:19|20)\d{6})[-_]((?:19|20)\d{6})", product.path.name)
     return f" {match.group(1)}-{match.group(2)}" if match else ""
-
-
-def zero_masking(product: Product, name: str, mode: str | None) -> bool:
-    """Whether exact zeros are no data: ``yes``/``no``, or auto = velocity of MintPy files (MintPy writes 0 for
-    masked pixels; LiCSBAS/LiCSAR, GeoTIFF and other products mark no data with NaN, so their zeros are data)."""
-    mode = (mode or "auto").lower()
-    if mode in ("yes", "no"):
-        return mode == "yes"
-    mintpy = product.family in ("mintpy", "hdfeos5")
-    return mintpy and (product.file_type == "velocity" or name in ("velocity", "velocityStd"))
 
 
 def map_data(product: Product, name: str | None = None, zero_mask: str | None = "auto") -> MapData:
