@@ -34,6 +34,7 @@ from mimtpy.core.geometry import heading_to_azimuth, los_unit_vector
 from mimtpy.core.grid import Grid
 from mimtpy.errors import ProductError
 from mimtpy.io import Product, open_product
+from mimtpy.ops.attrs import track_number
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ HEADING_TOLERANCE = 1.0
 #: the same when one file gives its HEADING (scene centre) and the other only per-pixel azimuthAngle: across a
 #: 250 km swath the look azimuth varies by a few degrees, so their mean and the centre heading differ more
 MIXED_HEADING_TOLERANCE = 3.0
-TRACK_KEYS = ("relative_orbit", "trackNumber")
 
 
 def _geometry_sources(product: Product) -> list[tuple[Path, str]]:
@@ -73,13 +73,7 @@ def _geometry_sources(product: Product) -> list[tuple[Path, str]]:
 
 
 def _track_number(attrs: dict) -> str | None:
-    for key in TRACK_KEYS:
-        if str(attrs.get(key, "")).strip():
-            try:
-                return str(int(float(attrs[key])))
-            except ValueError:
-                return str(attrs[key]).strip()
-    return None
+    return track_number(attrs)
 
 
 def _heading_azimuth(product: Product) -> float | None:

@@ -62,6 +62,7 @@ from mimtpy.errors import InputError
 from mimtpy.io import Product, open_product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.vectors import VECTOR_SUFFIXES, read_lines
+from mimtpy.ops.attrs import known, track_number
 from mimtpy.ops.datasets import main_dataset as _main_dataset
 from mimtpy.ops.datasets import zero_masking
 from mimtpy.ops.paths import project_name
@@ -184,8 +185,7 @@ def crs_kind(product: Product) -> str:
     return "projected" if product.grid.epsg != 4326 and _is_projected(product.grid.epsg) else "geographic"
 
 
-def _known(value) -> bool:
-    return value is not None and str(value).strip() not in ("", "None", "none", "nan", "NaN")
+_known = known
 
 
 def track_label(attrs: dict) -> str:
@@ -197,8 +197,7 @@ def track_label(attrs: dict) -> str:
         parts.append(str(platform))
     if _known(attrs.get("ORBIT_DIRECTION")):
         parts.append(str(attrs["ORBIT_DIRECTION"])[:3].lower())
-    track = next((attrs[k] for k in ("relative_orbit", "trackNumber", "TRACK", "track") if _known(attrs.get(k))),
-                 None)
+    track = track_number(attrs)
     if track is not None:
         parts.append(f"T{track}")
     return " " + " ".join(parts) if parts else ""
