@@ -25,7 +25,7 @@ class PlotConfig(SectionConfig):
     HELP: ClassVar[str] = "Maps of products with faults, GNSS and relief"
     dataset: tuple = option("DataSet", "auto", "files to plot; auto = the outputs of the steps run before in this template", "paths")
     type: str = option("type", "auto", "dataset to plot (velocity, velocityStd, height, ...); auto = the file's main dataset", "str")
-    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm; MintPy --vlim); auto = +-99th percentile of |value| for signed data, 1st-99th percentile for one-sided data", "floats", count=2)
+    vlim: tuple = option("vlim", "auto", "colour limits min max in display units (mm/yr, mm; MintPy --vlim); auto = +-99.9th percentile of |value| for signed data, 1st-99th percentile for one-sided data", "floats", count=2)
     cmap: str = option("cmap", "auto", "matplotlib colormap name (MintPy --cmap; GMT: a GMT CPT name or the same name); auto = RdBu_r centred on 0 for signed data, viridis for one-sided data (std, coherence, cond, counts, all of one sign), twilight_shifted when wrapped", "str")
     wrap: float = option("wrap", "none", "wrap the displayed values into [-RANGE/2, RANGE/2) in display units, e.g. 28 (mm, one Sentinel-1 fringe; MintPy --wrap)", "float", lo=1e-9)
     zero_mask: str = option("zeroMask", "auto", "show pixels equal to 0 as no data (MintPy writes 0 for masked pixels; --zero-mask); auto = yes for velocity files", "choice", choices=("auto", "yes", "no"))
