@@ -136,6 +136,8 @@ def bin_profile(profile: Profile, product: Product, name: str, bin_size: float, 
     (MintPy velocity files, as on the maps)."""
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     unit, factor = display_unit(stored)
+    if product.family == "mintpy":      # the zeros as stored: masked here by the zeroMask rule, and counted
+        product = open_product(product.path, mask=False)
     s, n, w, e = _profile_box(profile)
     rows, cols = _window(product, (s, n, w, e))
     sub = product.grid.subset(rows, cols)

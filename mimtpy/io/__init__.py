@@ -89,7 +89,8 @@ READERS: list[Reader] = [
            conventions=_LICSBAS + "; zeros (vel = 0 outside refarea) and NaN are no-data; results/mask beside "
            "applied; REF_Y/REF_X = centre of refarea"),
     Reader("mintpy", "MintPy HDF5 (timeseries, velocity, geometry, coherence, mask .h5)",
-           _is_file(lambda p: p.suffix.lower() == ".h5"), read_mintpy_h5, conventions=_MINTPY),
+           _is_file(lambda p: p.suffix.lower() == ".h5"), read_mintpy_h5, masks=True,
+           conventions=_MINTPY + "; in velocity files 0 = masked pixel (NaN), but at the reference pixel"),
     Reader("licsbas-vel-tif", "LiCSBAS/LiCSAR velocity GeoTIFF without unit tag (vel.geo.tif, "
            "<frame>.vel.geo.tif) with a frame ID or E/N/U beside it", is_frame_velocity_tif, read_velocity_tif,
            masks=True, conventions="read with its frame folder (below)"),

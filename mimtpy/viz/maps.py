@@ -217,6 +217,8 @@ def map_data(product: Product, name: str | None = None, zero_mask: str | None = 
     exact zeros become NaN when :func:`zero_masking` says so."""
     name = name or main_dataset(product)
     product.require(name)
+    if product.family == "mintpy":      # the zeros as stored: masked here by the zeroMask rule, and counted
+        product = open_product(product.path, mask=False)
     k, grid = display_grid(product.grid)
     values = read_display(product.array(name), k)
     zeros = 0
