@@ -111,16 +111,18 @@ def read_hdfeos5(path: str | Path) -> Product:
 
 
 #: datasets of a MintPy velocity file where an exact 0 is a masked pixel (MintPy writes 0 there), except at the
-#: reference pixel, which is 0 by definition
-ZERO_NODATA = ("velocity", "velocityStd")
+#: reference pixel, which is 0 by definition (velocityStd needs no masking: its velocity is NaN there)
+ZERO_NODATA = ("velocity",)
 
 
 def read_mintpy_h5(path: str | Path, mask: bool = True) -> Product:
     """Open a MintPy ``.h5`` file (timeseries, velocity, geometry, coherence, mask, ...) lazily.
 
-    ``mask``: in a velocity file (FILE_TYPE velocity) the exact zeros of :data:`ZERO_NODATA` are read as NaN
-    (MintPy writes 0 for masked pixels; the reference pixel ``REF_Y/REF_X`` stays 0), so that no step takes
-    them for zero motion; ``mask=False`` returns the values as stored."""
+    ``mask``: in a velocity file (FILE_TYPE velocity) written by MintPy or another tool (not by a mimtpy step,
+    which writes NaN for no data and stamps ``mimtpy_settings``; its 3x3-median re-referencing can make a pixel
+    next to the reference exactly 0) the exact zeros of :data:`ZERO_NODATA` are read as NaN (MintPy writes 0 for
+    masked pixels; the reference pixel ``REF_Y/REF_X`` stays 0), so that no step takes them for zero motion;
+    ``mask=False`` returns the values as stored."""
     path = Path(path)
     with _open_h5(path) as f:
         attrs = {k: _decode(v) for k, v in f.attrs.items()}
@@ -145,7 +147,7 @@ def read_mintpy_h5(path: str | Path, mask: bool = True) -> Product:
                                    f"{three_d[0].shape[0]} epochs")
 
     zero_ref = None
-    if mask and attrs.get("FILE_TYPE") == "velocity":
+    if mask and attrs.get("FILE_TYPE") == "velocity" and SETTINGS_ATTR not in attrs:
         try:
             zero_ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
         except (KeyError, ValueError):
