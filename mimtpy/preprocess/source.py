@@ -161,7 +161,8 @@ def load_input(path: str | Path, *, date12: str | None = None, kind: str | None 
         kind = kind or ("displacement" if pair else "velocity")
         if kind not in ("velocity", "displacement"):
             raise InputError(f"{path}: type '{kind}' for a time series must be velocity or displacement")
-        period = select_period(product.dates, pair[0] if pair else None, pair[1] if pair else None, str(path))
+        period = select_period(product.dates, pair[0] if pair else None, pair[1] if pair else None, str(path),
+                               keys=(f"date {date12} (first date)", f"date {date12} (second date)"))
         dates = (period.dates[period.first], period.dates[period.last])
         if kind == "velocity":
             out = compute_velocity(product, period, rows, cols, None, ComputeConfig(max_memory=max_memory), valid)
