@@ -476,3 +476,16 @@ def test_bad_date_and_missing_file_are_clean_errors(clean_track, tmp_path, capsy
     assert save_kite.main([str(tmp_path / "nope.he5"), "--outdir", str(tmp_path), "-q"]) == 2
     assert "nope.he5" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.npz"))
+
+
+def test_a_date_outside_the_series_names_the_exporters_date_option(clean_track):
+    """The exporters take the period as one ``date D1_D2``: a date outside the series names that option (and
+    which of its two dates), not the velcumu keys startDate/endDate the user never typed."""
+    from mimtpy.preprocess.source import load_input
+
+    dates = open_product(clean_track).dates
+    with pytest.raises(InputError, match=rf"date 20100101_{dates[-1]} \(first date\) 20100101 is outside the series "
+                                         rf"{dates[0]}\.\.{dates[-1]}"):
+        load_input(clean_track, date12=f"20100101_{dates[-1]}", with_geometry=False)
+    with pytest.raises(InputError, match=r"\(second date\) 20300101 is outside"):
+        load_input(clean_track, date12=f"{dates[0]}_20300101", with_geometry=False)

@@ -4,6 +4,7 @@ scale-bar length, key position, masked pixels), each against a truth computed in
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import warnings
@@ -145,7 +146,7 @@ def test_zero_valued_pixels_of_velocity_files_are_no_data(tmp_path):
     """Kirishima velocity.h5 (MintPy) has 1026 pixels equal to 0: its 1025 masked pixels and the reference
     pixel (REF_Y/X 346/162, 0 by definition, kept)."""
     product = open_product(KIRISHIMA / "velocity.h5")
-    raw = product.read("velocity")
+    raw = open_product(KIRISHIMA / "velocity.h5", mask=False).read("velocity")      # as stored
     zeros = raw == 0
     assert zeros.sum() == 1026 and raw[346, 162] == 0
     zeros[346, 162] = False
@@ -487,3 +488,35 @@ def test_transects_map_takes_vlim_and_cmap(velocity, tmp_path, monkeypatch):
     monkeypatch.setattr(plt.Figure, "savefig", keep)
     transects.run(cfg, RunContext(tmp_path))
     assert seen == {"clim": (-7, 3), "cmap": "PuOr", "extend": "both"}    # Mogi values below -7 and above 3
+
+
+def test_a_geotiff_in_metres_per_year_is_drawn_in_mm_per_year_like_the_h5(tmp_path):
+    """A velocity GeoTIFF of another tool (band 'data', UNIT m/year, no FILE_TYPE) shows mm/yr like every
+    velocity .h5, so --vlim in mm/yr means the same for both (before: drawn in m/year)."""
+    grid = Grid(30, 20, 130.8, 31.98, 0.001, -0.001)
+    values = np.linspace(-0.02, 0.02, 600, dtype=np.float32).reshape(20, 30)
+    path = write_geotiff(tmp_path / "vel.tif", values, grid, tags={"UNIT": "m/year"})
+    product = open_product(path)
+    assert product.file_type != "velocity"
+    data = maps.map_data(product)
+    assert data.unit == "mm/yr"
+    np.testing.assert_allclose(data.values, values * 1000, rtol=1e-6)
+
+
+def test_pair_figure_longitude_labels_do_not_overlap_on_a_narrow_overlap():
+    """The demo's overlap strip (0.22 x 0.6 deg at 34 N) in true aspect is a narrow panel: its four longitude
+    labels ran into one another ('-118.007.947.8...'); fewer ticks are kept, each label readable."""
+    grid = Grid(110, 300, -118.04, 34.6, 0.002, -0.002)
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=grid.shape) * 1e-3, rng.normal(size=grid.shape) * 1e-3
+    fig = track_offset.pair_figure(a, b, a * 0.5, b * 0.5, grid, ("SynthSenAT100", "SynthSenAT102"), None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if not ax.get_images():
+            continue
+        boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()),
+                       key=lambda box: box.x0)
+        assert len(boxes) >= 2
+        assert all(right.x0 >= left.x1 for left, right in itertools.pairwise(boxes))
+    plt.close(fig)

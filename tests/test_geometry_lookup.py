@@ -166,3 +166,45 @@ def test_constant_geometry_from_attributes_honours_the_antenna_side(tmp_path, si
     enu = np.asarray(geometry_array(product, grid)[...])
     np.testing.assert_allclose(enu, np.stack(los_unit_vector(np.full(grid.shape, 35.0), np.full(grid.shape, azimuth))),
                                atol=1e-12)
+
+
+def test_bare_geotiff_beside_another_track_is_refused(asc_desc, tmp_path):
+    """A GeoTIFF stating nothing of its track (only its unit) beside another track's .he5: the angles found
+    there cannot be checked, so they are refused naming both files (before: the descending angles were used
+    for the ascending velocity and horzvert wrote hz/up of +-1.6 m/yr, exit 0). Given explicitly, they are used."""
+    from mimtpy.io import write_geotiff
+
+    asc, desc = asc_desc
+    local_desc = Path(shutil.copy(desc, tmp_path / desc.name))
+    product = open_product(asc)
+    truth = open_product(asc.parent / "truth.h5").read("los_velocity")
+    tif = write_geotiff(tmp_path / "vel.tif", truth, product.grid, tags={"UNIT": "m/year"})
+    bare = open_product(tif)
+    assert not any(k in bare.attrs for k in ("ORBIT_DIRECTION", "HEADING", "relative_orbit", "trackNumber"))
+    with pytest.raises(ProductError, match="cannot be checked") as err:
+        geometry_array(bare, bare.grid)
+    assert str(tif) in str(err.value) and local_desc.name in str(err.value)
+    given = geometry_array(bare, bare.grid, geometry=asc)[...]
+    np.testing.assert_allclose(given, _enu(asc), atol=1e-6)
+
+
+def test_track_numbers_of_alos2_files_are_compared(asc_desc, tmp_path):
+    """MintPy writes relative_orbit = 'None' and the track in trackNumber for ALOS-2: the track numbers are
+    compared, not the two 'None' texts (before: the geometry of an adjacent track 24, same direction and
+    heading, was taken for track 23). The footprint layer is named after the track too (not 'DTNone')."""
+    import h5py
+
+    from mimtpy.tools.footprint import track_label
+
+    asc, _desc = asc_desc
+    other = Path(shutil.copy(asc, tmp_path / "ALOS2_track24.he5"))
+    with h5py.File(other, "a") as f:
+        f.attrs.update({"relative_orbit": "None", "trackNumber": "24", "PLATFORM": "Alos2"})
+    vel = _velocity_without_angles(asc, tmp_path / "velocity.h5", relative_orbit="None", trackNumber="23",
+                                   PLATFORM="Alos2")
+    product = open_product(vel)
+    assert track_differences(product, open_product(other)) == ["track 23 vs 24"]
+    with pytest.raises(ProductError, match="track 23 vs 24") as err:
+        geometry_array(product, product.grid)
+    assert other.name in str(err.value)
+    assert track_label(product) == "Alos2AT23"

@@ -99,3 +99,29 @@ def test_profile_errors(fault_scene, tmp_path):
     with pytest.raises(InputError, match="does not overlap the data"):
         transects.run(tr_config(tmp_path, [folder / "hv" / "hz.h5"], start="10, 10", end="10.1, 10"),
                       RunContext(tmp_path))
+
+
+def test_mintpy_zeros_are_no_data_on_profiles_as_on_maps(tmp_path):
+    """MintPy writes 0 for masked pixels: a profile across such a hole of a velocity.h5 leaves it out (as the
+    map does) instead of counting it as zero motion (before: Kirishima's masked crater made a bin's median 0).
+    Truth: a constant 5 mm/yr field with a zero-filled hole; the reference pixel (0 by definition) stays data."""
+    from mimtpy.core.grid import Grid
+    from mimtpy.io import open_product, write_h5
+
+    grid = Grid(100, 60, 130.80, 31.96, 0.001, -0.001)
+    v = np.full(grid.shape, 0.005, np.float32)
+    v[:, 40:60] = 0.0                                     # masked band across the profile
+    v[30, 10] = 0.0                                       # the reference pixel
+    attrs = {**grid.to_attrs(), "FILE_TYPE": "velocity", "UNIT": "m/year", "REF_Y": 30, "REF_X": 10}
+    product = open_product(write_h5(tmp_path / "velocity.h5", {"velocity": v}, attrs))
+    assert product.family == "mintpy"
+    lat = grid.lats()[30]
+    profile = profiles.point_profile((lat, grid.lons()[2]), (lat, grid.lons()[97]), 1.0)
+    binned = profiles.bin_profile(profile, product, "velocity", 0.5)
+    shown = binned.median[binned.count > 0]
+    np.testing.assert_allclose(shown, 5.0)                # no zero bin, no bin pulled towards 0
+    values = binned.points[1]
+    assert (values == 0).sum() == 1 and np.allclose(values[values != 0], 5.0)   # only the reference pixel is 0
+    assert binned.name == "velocity"                      # not 'velocity velocity'
+    kept = profiles.bin_profile(profile, product, "velocity", 0.5, zero_mask="no")
+    assert (kept.median[kept.count > 0] == 0).any()

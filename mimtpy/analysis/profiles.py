@@ -32,7 +32,7 @@ from mimtpy.io import Points, Product, open_product, write_h5
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.gnss import Stations, read_stations
 from mimtpy.io.vectors import clip_lines, read_lines
-from mimtpy.ops.datasets import main_dataset
+from mimtpy.ops.datasets import main_dataset, zero_masking
 from mimtpy.ops.units import display_unit
 
 if TYPE_CHECKING:
@@ -129,17 +129,31 @@ def point_profile(start: tuple[float, float], end: tuple[float, float], width: f
     return Profile(1, float(clat), float(clon), float(az), half, width, origin=half)
 
 
-def bin_profile(profile: Profile, product: Product, name: str, bin_size: float) -> Binned:
+def bin_profile(profile: Profile, product: Product, name: str, bin_size: float, zero_mask: str | None = "auto"
+                ) -> Binned:
     """Bin the values of dataset ``name`` within the swath of ``profile`` (only the window around the
-    swath is read); every pixel is taken at its centre."""
+    swath is read); exact zeros are left out as no data when :func:`mimtpy.ops.datasets.zero_masking` says so
+    (MintPy velocity files, as on the maps)."""
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
     unit, factor = display_unit(stored)
+    if product.family == "mintpy":      # the zeros as stored: masked here by the zeroMask rule, and counted
+        product = open_product(product.path, mask=False)
     s, n, w, e = _profile_box(profile)
     rows, cols = _window(product, (s, n, w, e))
     sub = product.grid.subset(rows, cols)
     lon, lat = np.meshgrid(sub.lons(), sub.lats())
     values = product.read(name, rows, cols).astype(np.float64) * factor
-    return _bin(profile, lon.ravel(), lat.ravel(), values.ravel(), bin_size, unit, f"{product.path.stem} {name}")
+    if zero_masking(product, name, zero_mask):          # MintPy's 0 = masked pixel, never zero motion
+        zero = values == 0
+        try:
+            ry, rx = int(product.attrs["REF_Y"]) - rows.start, int(product.attrs["REF_X"]) - cols.start
+            if 0 <= ry < zero.shape[0] and 0 <= rx < zero.shape[1]:
+                zero[ry, rx] = False
+        except (KeyError, ValueError):
+            pass
+        values[zero] = np.nan
+    label = name if product.path.stem == name else f"{product.path.stem} {name}"
+    return _bin(profile, lon.ravel(), lat.ravel(), values.ravel(), bin_size, unit, label)
 
 
 def bin_points(profile: Profile, points: Points, bin_size: float) -> Binned:

@@ -92,6 +92,8 @@ def pair_figure(before_i: np.ndarray, before_j: np.ndarray, after_i: np.ndarray,
     axes[2].legend()
     axes[2].set_title("profile (median +- std per bin)", fontsize=9)
     fig.tight_layout()
+    for ax in axes[:2]:
+        _maps.fit_xticks(fig, ax)
     return fig
 
 

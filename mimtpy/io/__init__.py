@@ -138,7 +138,8 @@ READERS: list[Reader] = [
     Reader("licsbas-cum", "LiCSBAS time series cum.h5 / cum_filt.h5 (cum, imdates, corner_lat/lon, refarea)",
            is_cum_h5, read_cum_h5, masks=True, conventions=_CUM + "; " + _LICSBAS),
     Reader("mintpy", "MintPy HDF5 (timeseries, velocity, geometry, coherence, mask .h5)",
-           _is_file(lambda p: p.suffix.lower() == ".h5"), read_mintpy_h5, conventions=_MINTPY),
+           _is_file(lambda p: p.suffix.lower() == ".h5"), read_mintpy_h5, masks=True,
+           conventions=_MINTPY + "; velocity files not by mimtpy: 0 = masked (NaN), but at the reference pixel"),
     Reader("licsbas-vel-tif", "LiCSBAS/LiCSAR velocity GeoTIFF without unit tag (vel.geo.tif, "
            "<frame>.vel.geo.tif) with a frame ID or E/N/U beside it", is_frame_velocity_tif, read_velocity_tif,
            masks=True, conventions="read with its frame folder (below)"),

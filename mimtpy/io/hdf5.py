@@ -110,8 +110,19 @@ def read_hdfeos5(path: str | Path) -> Product:
     return Product(path, "hdfeos5", attrs, grid, datasets, dates, functools.partial(_read_window, path, HDFEOS_ROOT))
 
 
-def read_mintpy_h5(path: str | Path) -> Product:
-    """Open a MintPy ``.h5`` file (timeseries, velocity, geometry, coherence, mask, ...) lazily."""
+#: datasets of a MintPy velocity file where an exact 0 is a masked pixel (MintPy writes 0 there), except at the
+#: reference pixel, which is 0 by definition (velocityStd needs no masking: its velocity is NaN there)
+ZERO_NODATA = ("velocity",)
+
+
+def read_mintpy_h5(path: str | Path, mask: bool = True) -> Product:
+    """Open a MintPy ``.h5`` file (timeseries, velocity, geometry, coherence, mask, ...) lazily.
+
+    ``mask``: in a velocity file (FILE_TYPE velocity) written by MintPy or another tool (not by a mimtpy step,
+    which writes NaN for no data and stamps ``mimtpy_settings``; its 3x3-median re-referencing can make a pixel
+    next to the reference exactly 0) the exact zeros of :data:`ZERO_NODATA` are read as NaN (MintPy writes 0 for
+    masked pixels; the reference pixel ``REF_Y/REF_X`` stays 0), so that no step takes them for zero motion;
+    ``mask=False`` returns the values as stored."""
     path = Path(path)
     with _open_h5(path) as f:
         attrs = {k: _decode(v) for k, v in f.attrs.items()}
@@ -135,18 +146,39 @@ def read_mintpy_h5(path: str | Path) -> Product:
                 raise ProductError(f"{path}: {len(dates)} dates but '{three_d[0].name}' has "
                                    f"{three_d[0].shape[0]} epochs")
 
-    return Product(path, "mintpy", attrs, grid, datasets, dates, functools.partial(_read_window, path, ""))
+    zero_ref = None
+    if mask and attrs.get("FILE_TYPE") == "velocity" and SETTINGS_ATTR not in attrs:
+        try:
+            zero_ref = (int(attrs["REF_Y"]), int(attrs["REF_X"]))
+        except (KeyError, ValueError):
+            zero_ref = (-1, -1)
+    return Product(path, "mintpy", attrs, grid, datasets, dates,
+                   functools.partial(_read_window, path, "", zero_ref=zero_ref))
 
 
-def _read_window(path: Path, root: str, name: str, epochs, rows: slice, cols: slice) -> np.ndarray:
+def _read_window(path: Path, root: str, name: str, epochs, rows: slice, cols: slice,
+                 zero_ref: tuple[int, int] | None = None) -> np.ndarray:
     """A window of dataset ``name`` (under ``root``: the HDF-EOS5 group, or '' for MintPy .h5).
-    A module-level function (bound with functools.partial) so that products pickle to Dask workers."""
+    A module-level function (bound with functools.partial) so that products pickle to Dask workers.
+    ``zero_ref``: the reference pixel of a velocity file whose other zeros are no data (:func:`read_mintpy_h5`)."""
     inner = f"{root}/{HDFEOS_DATASETS[name]}" if root else name
     with h5py.File(path, "r") as f:
         ds = f[inner]
-        if epochs is None:
-            return ds[rows, cols]
-        return read_epochs(ds, epochs, rows, cols)
+        if epochs is not None:
+            return read_epochs(ds, epochs, rows, cols)
+        data = ds[rows, cols]
+        if zero_ref is None or name not in ZERO_NODATA or data.dtype.kind != "f":
+            return data
+        r0, _r1, rs = rows.indices(ds.shape[0]) if isinstance(rows, slice) else (0, 0, 1)
+        c0, _c1, cs = cols.indices(ds.shape[1]) if isinstance(cols, slice) else (0, 0, 1)
+    zero = data == 0
+    if zero.any():
+        ry, rx = zero_ref[0] - r0, zero_ref[1] - c0
+        if ry >= 0 and rx >= 0 and ry % rs == 0 and rx % cs == 0 and ry // rs < zero.shape[0] \
+                and rx // cs < zero.shape[1]:
+            zero[ry // rs, rx // cs] = False
+        data = np.where(zero, np.nan, data).astype(data.dtype, copy=False)
+    return data
 
 
 def read_epochs(ds: h5py.Dataset, epochs: slice | np.ndarray, rows: slice, cols: slice) -> np.ndarray:

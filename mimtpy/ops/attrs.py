@@ -46,3 +46,27 @@ def multi_track_attrs(inputs: Iterable[Mapping[str, object]], drop: Iterable[str
             continue
         out[key] = value
     return out
+
+
+#: attributes naming a track number, in order of preference (Sentinel-1 ``relative_orbit``; ALOS-2 and others
+#: ``trackNumber``)
+TRACK_NUMBER_KEYS = ("relative_orbit", "trackNumber", "TRACK", "track")
+
+
+def known(value: object) -> bool:
+    """Whether an attribute value says something: not absent, empty, or a written-out None/NaN (MintPy
+    writes ``relative_orbit = None`` for ALOS-2)."""
+    return value is not None and str(value).strip() not in ("", "None", "none", "nan", "NaN")
+
+
+def track_number(attrs: Mapping[str, object]) -> str | None:
+    """The track number of a product (first known of :data:`TRACK_NUMBER_KEYS`, as an integer text when it
+    is one), or None."""
+    for key in TRACK_NUMBER_KEYS:
+        value = attrs.get(key)
+        if known(value):
+            try:
+                return str(int(float(str(value))))
+            except ValueError:
+                return str(value).strip()
+    return None

@@ -14,7 +14,9 @@ degrees (both ``HEADING`` attributes, else both mean ``azimuthAngle``, else one 
 left-looking when ``ANTENNA_SIDE`` = 1), the same CRS and an overlapping
 extent. A file found near the product that differs is skipped for a matching one; when none
 matches, or the user's geometry file or ``FILE_PATH`` differs, ProductError names both files and
-what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried.
+what differs. A ``FILE_PATH`` that no longer exists is logged and the next source is tried. A product
+that states nothing of its track (no ``ORBIT_DIRECTION``, track number, ``HEADING`` or ``azimuthAngle``,
+e.g. a bare GeoTIFF) cannot be checked: a file found near it is refused (give the geometry file).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from mimtpy.core.geometry import heading_to_azimuth, los_unit_vector
 from mimtpy.core.grid import Grid
 from mimtpy.errors import ProductError
 from mimtpy.io import Product, open_product
+from mimtpy.ops.attrs import track_number
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,6 @@ HEADING_TOLERANCE = 1.0
 #: the same when one file gives its HEADING (scene centre) and the other only per-pixel azimuthAngle: across a
 #: 250 km swath the look azimuth varies by a few degrees, so their mean and the centre heading differ more
 MIXED_HEADING_TOLERANCE = 3.0
-TRACK_KEYS = ("relative_orbit", "trackNumber")
 
 
 def _geometry_sources(product: Product) -> list[tuple[Path, str]]:
@@ -71,13 +73,7 @@ def _geometry_sources(product: Product) -> list[tuple[Path, str]]:
 
 
 def _track_number(attrs: dict) -> str | None:
-    for key in TRACK_KEYS:
-        if str(attrs.get(key, "")).strip():
-            try:
-                return str(int(float(attrs[key])))
-            except ValueError:
-                return str(attrs[key]).strip()
-    return None
+    return track_number(attrs)
 
 
 def _heading_azimuth(product: Product) -> float | None:
@@ -154,6 +150,14 @@ def _refuse(product: Product, source: Product, origin: str, diffs: list[str]) ->
                         f"{'; '.join(diffs)}; give the geometry file of this track (incidenceAngle, azimuthAngle)")
 
 
+def states_its_track(product: Product) -> bool:
+    """Whether ``product`` says anything :func:`track_differences` can compare its track with (orbit
+    direction, track number, ``HEADING`` or ``azimuthAngle``)."""
+    a = product.attrs
+    return bool(str(a.get("ORBIT_DIRECTION", "")).strip() or _track_number(a) or _heading_azimuth(product) is not None
+                or "azimuthAngle" in product.datasets)
+
+
 def _external_source(product: Product, grid: Grid) -> Product | None:
     """The first file near ``product`` (or in its ``FILE_PATH``) with incidence and azimuth angles of the
     same track; ProductError when ``FILE_PATH`` names another track, or when only other tracks are found."""
@@ -167,6 +171,11 @@ def _external_source(product: Product, grid: Grid) -> Product | None:
         if "incidenceAngle" not in source.datasets or "azimuthAngle" not in source.datasets:
             continue
         diffs = track_differences(product, source, grid)
+        if not diffs and not origin.startswith("its FILE_PATH") and not states_its_track(product):
+            raise ProductError(f"{product.path}: states no ORBIT_DIRECTION, relative_orbit/trackNumber, HEADING or "
+                               f"azimuthAngle, so the LOS geometry in {source.path} ({origin}) cannot be checked "
+                               "against its track; give the geometry file of this track (incidenceAngle, "
+                               "azimuthAngle) or its E/N/U rasters")
         if not diffs:
             return source
         if origin.startswith("its FILE_PATH"):

@@ -46,16 +46,18 @@ class Period:
         return f"{self.dates[self.first]}_{self.dates[self.last]}"
 
 
-def select_period(dates: list[str], start: str | None, end: str | None, source: str) -> Period:
+def select_period(dates: list[str], start: str | None, end: str | None, source: str,
+                  keys: tuple[str, str] = ("startDate", "endDate")) -> Period:
     """Snap ``start``/``end`` (YYYYMMDD or None = first/last) to the nearest acquisitions (logged).
 
     A date more than one acquisition interval (the median spacing of the dates) outside the series is an
-    InputError naming the key (startDate/endDate), the date and the series' first and last dates."""
+    InputError naming the key (``keys``: the user's names of the two dates), the date and the series' first and
+    last dates."""
     if len(dates) < 2:
         raise ProductError(f"{source}: a time series with at least 2 dates is needed, found {len(dates)}")
     days = [parse_date(d).toordinal() for d in dates]
     interval = sorted(b - a for a, b in itertools.pairwise(days))[(len(days) - 2) // 2]
-    for key, asked in (("startDate", start), ("endDate", end)):
+    for key, asked in zip(keys, (start, end), strict=True):
         if asked is None:
             continue
         day = parse_date(asked, key).toordinal()

@@ -25,6 +25,7 @@ import numpy as np
 from mimtpy.core.grid import Grid
 from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product, open_product
+from mimtpy.ops.datasets import require_named_main
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +100,13 @@ def parse_date12(text: str | None) -> tuple[str, str] | None:
 
 
 def main_dataset(product: Product, dataname: str | None) -> str:
-    """The dataset to export: ``dataname`` or the first of MAIN_NAMES the product has, else its only one."""
+    """The dataset to export: ``dataname`` or the first of MAIN_NAMES the product has, else its only one.
+    A file whose FILE_TYPE names a dataset it lacks (a velocity.h5 without ``velocity``) is refused unless
+    ``dataname`` is given (:func:`mimtpy.ops.datasets.require_named_main`): its std is never exported as it."""
     if dataname:
         product.require(dataname)
         return dataname
+    require_named_main(product)
     for name in MAIN_NAMES:
         if name in product.datasets:
             return name
@@ -157,7 +161,8 @@ def load_input(path: str | Path, *, date12: str | None = None, kind: str | None 
         kind = kind or ("displacement" if pair else "velocity")
         if kind not in ("velocity", "displacement"):
             raise InputError(f"{path}: type '{kind}' for a time series must be velocity or displacement")
-        period = select_period(product.dates, pair[0] if pair else None, pair[1] if pair else None, str(path))
+        period = select_period(product.dates, pair[0] if pair else None, pair[1] if pair else None, str(path),
+                               keys=(f"date {date12} (first date)", f"date {date12} (second date)"))
         dates = (period.dates[period.first], period.dates[period.last])
         if kind == "velocity":
             out = compute_velocity(product, period, rows, cols, None, ComputeConfig(max_memory=max_memory), valid)

@@ -17,6 +17,7 @@ from mimtpy.errors import InputError, ProductError
 from mimtpy.io import Product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.vectors import write_features
+from mimtpy.ops.attrs import track_number
 from mimtpy.ops.paths import project_name
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,9 @@ def track_label(product: Product) -> str:
     if "mintpy" in (p.name for p in product.path.parents[:2]):
         return project_name(product.path)
     a = product.attrs
-    number = a.get("relative_orbit") or a.get("trackNumber")
+    number = track_number(a)
     direction = str(a.get("ORBIT_DIRECTION", "")).upper()[:1]
     if number and direction in ("A", "D"):
-        try:
-            number = int(float(number))
-        except ValueError:
-            pass
         return f"{a.get('PLATFORM', a.get('mission', ''))}{direction}T{number}"
     return product.path.stem
 

@@ -39,6 +39,7 @@ Conventions pinned by tests (tests/test_figures.py):
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -61,7 +62,9 @@ from mimtpy.errors import InputError
 from mimtpy.io import Product, open_product
 from mimtpy.io.atomic import atomic_output
 from mimtpy.io.vectors import VECTOR_SUFFIXES, read_lines
+from mimtpy.ops.attrs import known, track_number
 from mimtpy.ops.datasets import main_dataset as _main_dataset
+from mimtpy.ops.datasets import zero_masking
 from mimtpy.ops.paths import project_name
 from mimtpy.ops.units import DISPLAY_UNITS
 
@@ -184,8 +187,7 @@ def crs_kind(product: Product) -> str:
     return "projected" if product.grid.epsg != 4326 and _is_projected(product.grid.epsg) else "geographic"
 
 
-def _known(value) -> bool:
-    return value is not None and str(value).strip() not in ("", "None", "none", "nan", "NaN")
+_known = known
 
 
 def track_label(attrs: dict) -> str:
@@ -197,8 +199,7 @@ def track_label(attrs: dict) -> str:
         parts.append(str(platform))
     if _known(attrs.get("ORBIT_DIRECTION")):
         parts.append(str(attrs["ORBIT_DIRECTION"])[:3].lower())
-    track = next((attrs[k] for k in ("relative_orbit", "trackNumber", "TRACK", "track") if _known(attrs.get(k))),
-                 None)
+    track = track_number(attrs)
     if track is not None:
         parts.append(f"T{track}")
     return " " + " ".join(parts) if parts else ""
@@ -213,21 +214,13 @@ def period_label(product: Product) -> str:
     return f" {match.group(1)}-{match.group(2)}" if match else ""
 
 
-def zero_masking(product: Product, name: str, mode: str | None) -> bool:
-    """Whether exact zeros are no data: ``yes``/``no``, or auto = velocity of MintPy files (MintPy writes 0 for
-    masked pixels; LiCSBAS/LiCSAR, GeoTIFF and other products mark no data with NaN, so their zeros are data)."""
-    mode = (mode or "auto").lower()
-    if mode in ("yes", "no"):
-        return mode == "yes"
-    mintpy = product.family in ("mintpy", "hdfeos5")
-    return mintpy and (product.file_type == "velocity" or name in ("velocity", "velocityStd"))
-
-
 def map_data(product: Product, name: str | None = None, zero_mask: str | None = "auto") -> MapData:
     """Read the dataset to plot (decimated to screen resolution, :func:`display_grid`) in display units;
     exact zeros become NaN when :func:`zero_masking` says so."""
     name = name or main_dataset(product)
     product.require(name)
+    if product.family == "mintpy":      # the zeros as stored: masked here by the zeroMask rule, and counted
+        product = open_product(product.path, mask=False)
     k, grid = display_grid(product.grid)
     values = read_display(product.array(name), k)
     zeros = 0
@@ -243,9 +236,10 @@ def map_data(product: Product, name: str | None = None, zero_mask: str | None = 
         if zeros:
             logger.info("%s: %d pixel(s) equal to 0 shown as no data (zeroMask)", product.path.name, zeros)
     stored = product.datasets[name].unit or product.attrs.get("UNIT", "")
-    if name.endswith("Std") or name in ("velocity", "displacement") or product.file_type in ("velocity",
-                                                                                            "displacement"):
-        unit, factor = DISPLAY_UNITS.get(stored, (stored, 1.0))
+    rate = stored.strip().lower() in ("m/year", "m/yr")      # a rate in m/yr is a velocity whatever its name
+    if rate or name.endswith("Std") or name in ("velocity", "displacement") or product.file_type in (
+            "velocity", "displacement"):
+        unit, factor = DISPLAY_UNITS.get(stored.strip(), (stored, 1.0))
     else:
         unit, factor = (product.datasets[name].unit or "", 1.0)
     kind = crs_kind(product)
@@ -370,6 +364,24 @@ def shading_dem(product: Product, cfg: MapStyle, grid: Grid | None = None) -> np
 def geographic_aspect(lat_south: float, lat_north: float) -> float:
     """Axes aspect (y unit / x unit) that draws a lon/lat map true to scale at its mean latitude: 1/cos(lat)."""
     return float(1 / np.cos(np.deg2rad((lat_south + lat_north) / 2)))
+
+
+def _labels_overlap(ax, renderer) -> bool:
+    """Whether two visible x tick labels of ``ax`` overlap (or touch, with 2 px to spare)."""
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()),
+                   key=lambda b: b.x0)
+    return any(b.x0 < a.x1 + 2 for a, b in itertools.pairwise(boxes))
+
+
+def fit_xticks(fig, ax, most: int = 4) -> int:
+    """Fewer longitude ticks (``most`` down to 2) until their labels do not overlap: a narrow map panel (a
+    strip of overlap in true aspect) cannot hold four labels like ``-117.947``. Returns the count kept."""
+    for bins in range(most, 1, -1):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(bins))
+        fig.canvas.draw()
+        if not _labels_overlap(ax, fig.canvas.get_renderer()):
+            return bins
+    return 2
 
 
 def format_axes(ax, data: MapData) -> None:
