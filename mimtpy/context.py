@@ -93,6 +93,28 @@ class Plan:
             except InputError as err:
                 self.problem(key, str(err))
 
+    def period_in_series(self, ctx: RunContext, paths, start: str | None, end: str | None) -> None:
+        """A problem naming startDate/endDate when either lies more than one acquisition interval outside the
+        series of a time-series product of ``paths`` that exists now (its dates are read, nothing else;
+        :func:`mimtpy.ops.velocity.select_period`)."""
+        if not (start or end):
+            return
+        from mimtpy.errors import MimtpyError
+        from mimtpy.io import open_product
+        from mimtpy.ops.velocity import select_period
+
+        for path in paths:
+            if ctx.is_planned(path) or not Path(path).exists():
+                continue
+            try:
+                product = open_product(path)
+                if product.dates:
+                    select_period(product.dates, start, end, str(path))
+            except MimtpyError as err:
+                text = str(err)
+                key = "startDate" if "startDate" in text else "endDate" if "endDate" in text else "DataSet"
+                self.problem(key, text)
+
     def writable(self, ctx: RunContext, key: str, folder: Path) -> None:
         """A problem when ``folder`` (or its nearest existing parent) cannot be written."""
         folder = Path(os.path.normpath(ctx.resolve(folder)))

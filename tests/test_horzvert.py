@@ -349,3 +349,19 @@ def test_displacements_of_different_periods_are_refused(noisy_pair, tmp_path):
     with pytest.raises(InputError, match="displacements cover different periods"):
         run_hv(tmp_path / "hv", [a, b])
     assert not (tmp_path / "hv" / "hz.h5").exists()
+
+
+@pytest.mark.parametrize("timeseries", ["yes", "no"])
+def test_dates_far_outside_the_series_are_errors_in_the_plan_and_the_run(noisy_pair, tmp_path, timeseries):
+    """startDate 20100101 on a 2017-2019 series: the plan (so --dry-run) and the run both name the key, the value
+    and the series, for the time-series path as for velocities (before, the time series was clipped silently)."""
+    text = "\n".join([f"mimtpy.horzvert.DataSet = {', '.join(map(str, noisy_pair))}",
+                      f"mimtpy.horzvert.outdir = {tmp_path / 'hv'}", f"mimtpy.horzvert.timeseries = {timeseries}",
+                      "mimtpy.horzvert.startDate = 20100101"])
+    cfg = parse_template(text, tmp_path / "h.template").configs["horzvert"]
+    ctx = RunContext(tmp_path)
+    problems = horzvert.plan(cfg, ctx).problems
+    assert any(key == "startDate" and "20100101 is outside the series 20170103.." in msg for key, msg in problems)
+    with pytest.raises(InputError, match=r"startDate 20100101 is outside the series 20170103\.\."):
+        horzvert.run(cfg, ctx)
+    assert not (tmp_path / "hv").exists() or not any((tmp_path / "hv").iterdir())

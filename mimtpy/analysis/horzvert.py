@@ -59,6 +59,7 @@ def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
     """Two or more tracks found (or made by an earlier step); geometry, E/N/U and north files found."""
     result = Plan()
     result.datasets(ctx, "DataSet", cfg.dataset, at_least=2)
+    tracks = list(result.inputs)
     for key, entries in (("geometry", cfg.geometry or ()), ("enu", [p for g in cfg.enu or () for p in g.split()])):
         for entry in entries:
             result.need(ctx, key, ctx.resolve(entry))
@@ -78,6 +79,7 @@ def plan(cfg: HorzvertConfig, ctx: RunContext) -> Plan:
     if cfg.gnss and cfg.timeseries:
         result.problem("gnss", "the GNSS tie is for velocities; set timeseries = no")
     result.period(cfg.start_date, cfg.end_date)
+    result.period_in_series(ctx, tracks, cfg.start_date, cfg.end_date)
     outdir = output_folder(cfg, ctx)
     result.writable(ctx, "outdir", outdir)
     result.outputs.append(outdir)

@@ -31,6 +31,7 @@ from mimtpy.ops import reference
 from mimtpy.ops.attrs import multi_track_attrs
 from mimtpy.ops.geometry import geometry_array
 from mimtpy.ops.paths import project_name, resolve_dataset
+from mimtpy.ops.velocity import select_period
 
 if TYPE_CHECKING:
     from mimtpy.analysis.horzvert import HorzvertConfig
@@ -115,6 +116,8 @@ def run_timeseries(cfg: HorzvertConfig, ctx: RunContext) -> list[Path]:
     if cfg.north:
         raise InputError("mimtpy.horzvert.north is not used with timeseries = yes (a GNSS north velocity is not a "
                          "displacement time series)")
+    for product in products:       # a date far outside a series is an error naming the key, not a silent clip
+        select_period(product.dates, cfg.start_date, cfg.end_date, str(product.path))
     epochs = common_epochs([p.dates for p in products], cfg.start_date, cfg.end_date)
     grid = common_grid([p.grid for p in products], "intersection", cfg.align_to)
     if cfg.snwe:

@@ -51,21 +51,6 @@ def _outdir(cfg: VelcumuConfig, ctx: RunContext, path: Path, several: bool) -> P
     return outdir / project_name(path) if several else outdir
 
 
-def _check_period(result: Plan, path: Path, cfg: VelcumuConfig) -> None:
-    """A problem when startDate/endDate fall outside the product's series (its dates are read, nothing else)."""
-    from mimtpy.errors import MimtpyError
-    from mimtpy.io import open_product
-    from mimtpy.ops.velocity import select_period
-
-    try:
-        product = open_product(path)
-        if product.dates:
-            select_period(product.dates, cfg.start_date, cfg.end_date, str(path))
-    except MimtpyError as err:
-        key = "startDate" if "startDate" in str(err) else "endDate" if "endDate" in str(err) else "DataSet"
-        result.problem(key, str(err))
-
-
 def plan(cfg: VelcumuConfig, ctx: RunContext) -> Plan:
     """Every DataSet entry found now or made by an earlier step; the outputs' folders writable."""
     result = Plan()
@@ -88,8 +73,7 @@ def plan(cfg: VelcumuConfig, ctx: RunContext) -> Plan:
             result.problem("DataSet", str(err))
             continue
         result.inputs.append(path)
-        if cfg.start_date or cfg.end_date:
-            _check_period(result, path, cfg)
+        result.period_in_series(ctx, [path], cfg.start_date, cfg.end_date)
         for kind in cfg.type:
             folder = _outdir(cfg, ctx, path, len(cfg.dataset) > 1) or path.parent / kind
             result.outputs.append(folder)
