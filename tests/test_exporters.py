@@ -455,6 +455,26 @@ def test_subtract_refuses_velocity_minus_displacement(tmp_path):
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
+def test_subtract_warns_when_the_two_los_look_from_different_sides(tmp_path, caplog):
+    """An ascending minus a descending LOS mixes east, north and up: the residual is written (the user may want
+    it) but a warning says so; two ascending LOS give no warning."""
+    from mimtpy.context import RunContext
+    from mimtpy.preprocess.subtract import SubtractConfig, run
+
+    g = Grid(10, 10, 0.0, 1.0, 0.1, -0.1)
+    files = {look: write_geotiff(tmp_path / f"{look}.tif", np.zeros((10, 10), np.float32), g,
+                                 {"UNIT": "m/year", "ORBIT_DIRECTION": look}) for look in ("ASCENDING", "DESCENDING")}
+    with caplog.at_level("WARNING"):
+        run(SubtractConfig(dataset=(str(files["ASCENDING"]), str(files["DESCENDING"])), outdir=tmp_path / "o"),
+            RunContext(tmp_path))
+    assert "their LOS differ" in caplog.text and (tmp_path / "o").exists()
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        run(SubtractConfig(dataset=(str(files["ASCENDING"]), str(files["ASCENDING"])), outdir=tmp_path / "p"),
+            RunContext(tmp_path))
+    assert "their LOS differ" not in caplog.text
+
+
 # ---------------------------------------------------------------- registry, errors, step wiring
 
 

@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  H5UNW_to_geotiff.py filt_20180106-20180130.unw --unit m -o disp.tif\n"
                "  H5UNW_to_geotiff.py S1_*.he5 --dataset timeseries --date 20180601 --unit cm\n"
                "  H5UNW_to_geotiff.py ifg_unw.tif --unit mm --wavelength 0.0555")
-    parser.add_argument("file")
+    parser.add_argument("file", help="product to convert: MintPy .h5, HDF-EOS5, ROI_PAC .unw/.int/.cor, GeoTIFF, ...")
     parser.add_argument("--dataset", help="dataset name (default: the main one)")
     parser.add_argument("--unit", help="output unit: m, cm, mm, m/year, cm/year, mm/year, radian (default: as stored)")
     parser.add_argument("--wavelength", type=float, help="radar wavelength in m (default: WAVELENGTH attribute)")

@@ -88,6 +88,10 @@ def run(cfg: SubtractConfig, ctx: RunContext) -> list[Path]:
     if a.quantity != b.quantity:
         raise InputError(f"{b.path}: is a {b.quantity} ({b.unit}) but {a.path} is a {a.quantity} ({a.unit}); "
                          "they cannot be subtracted")
+    looks = [str(x.attrs.get("ORBIT_DIRECTION", "")).upper() for x in (a, b)]
+    if all(looks) and looks[0] != looks[1] and not any(x.attrs.get("COMPONENT") for x in (a, b)):
+        logger.warning("%s is %s and %s is %s: their LOS differ, so the difference mixes east, north and up (not "
+                       "a residual of one measurement)", a.path.name, looks[0], b.path.name, looks[1])
     ra, rb, diff, grid = residual.difference(a.data, a.grid, b.data, b.grid, cfg.resample)
     diff, coef = residual.remove_ramp(diff, grid, cfg.ramp)
     folder, name = _folder(cfg, ctx), _name(cfg)
