@@ -19,14 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from mimtpy.errors import InputError
 from mimtpy.io import open_product
 
 FRAMES = ("014A_04939_131313", "087A_04904_121313", "094D_04913_101213", "167D_04884_131212")
 
 
 def _pixel(grid, lat: float, lon: float) -> tuple[int, int] | None:
-    r, c = int((lat - grid.y_first) / grid.y_step), int((lon - grid.x_first) / grid.x_step)
-    return (r, c) if 0 <= r < grid.length and 0 <= c < grid.width else None
+    """The grid's pixel holding (lat, lon), None outside."""
+    try:
+        return grid.lalo_to_rowcol(lat, lon)
+    except InputError:
+        return None
 
 
 def stations(example: Path, frames: list[Path], count: int, seed: int) -> list[tuple]:

@@ -7,10 +7,13 @@ text MintPy, LiCSBAS, GAMMA and GeoTIFF tags use; :func:`unit_of` reads a datase
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from mimtpy.core.units import LENGTH, RATE
 from mimtpy.errors import ProductError
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mimtpy.io import Product
@@ -63,8 +66,6 @@ def rate_factor(product: Product, dataset: str, what: str = "velocity grid") -> 
     """Factor to m/yr of a velocity dataset: from its unit; a dataset without unit (GMT grids, GeoTIFFs of
     interpolated GNSS fields) is mm/yr when the 99th percentile of |value| on a sample of rows exceeds
     :data:`UNITLESS_MM_THRESHOLD`, else m/yr; either guess is logged as a warning naming the file."""
-    import logging
-
     import numpy as np
 
     text = unit_text(product, dataset)
@@ -80,7 +81,7 @@ def rate_factor(product: Product, dataset: str, what: str = "velocity grid") -> 
     if sample.size == 0:
         raise ProductError(f"{product.path}: {what} '{dataset}' has no valid value")
     mm = float(np.percentile(sample, 99)) > UNITLESS_MM_THRESHOLD
-    logging.getLogger(__name__).warning(
+    logger.warning(
         "%s: %s without a unit; its values (99th percentile |v| = %.3g) are read as %s (set a UNIT/units "
         "attribute to say so)", product.path.name, what, float(np.percentile(sample, 99)), "mm/yr" if mm else "m/yr")
     return 1e-3 if mm else 1.0
